@@ -1,0 +1,61 @@
+//! One module per subcommand: glue between the command line, the pure core and the I/O edges.
+
+pub mod detect;
+
+use crate::cli::{Cli, Command, LimitArgs};
+use crate::error::{Exit, Result};
+use crate::limits::{self, FsRoot, Limits, Override, Overrides};
+use clap::parser::ValueSource;
+use clap::ArgMatches;
+
+/// Runs the command the user asked for. `matches` are the subcommand's own matches, used to tell
+/// whether a value came from a flag or from its environment variable.
+pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
+    let sub = matches.subcommand().map(|(_, m)| m).unwrap_or(matches);
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Detect(args) => detect::run(&args, sub, &mut out),
+    }
+}
+
+/// Names the origin of an argument for reports: `--cpus` or `ODOO_SIZER_CPUS`.
+fn origin(matches: &ArgMatches, id: &str, flag: &str, env: &str) -> String {
+    match matches.value_source(id) {
+        Some(ValueSource::EnvVariable) => env.to_string(),
+        _ => flag.to_string(),
+    }
+}
+
+/// The user's overrides, each labelled with where it came from.
+pub fn overrides(args: &LimitArgs, matches: &ArgMatches) -> Overrides {
+    Overrides {
+        cpus: args.cpus.map(|value| Override {
+            value,
+            source: origin(matches, "cpus", "--cpus", "ODOO_SIZER_CPUS"),
+        }),
+        memory: args.memory.map(|value| Override {
+            value,
+            source: origin(matches, "memory", "--memory", "ODOO_SIZER_MEMORY"),
+        }),
+    }
+}
+
+/// Reads the limits (always, for `detect`), or only what the overrides leave unknown.
+pub fn limits(args: &LimitArgs, matches: &ArgMatches, always_read: bool) -> Limits {
+    let overrides = overrides(args, matches);
+    if overrides.complete() && !always_read {
+        return Limits::from_overrides(&overrides);
+    }
+    let root = match &args.root {
+        Some(dir) => FsRoot::at(dir),
+        None => FsRoot::host(),
+    };
+    limits::detect(&root, &overrides)
+}
+
+/// Writes `value` as pretty JSON followed by a newline.
+pub fn write_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> Result<()> {
+    use crate::error::Error;
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| Error::Output(e.into()))?;
+    writeln!(out).map_err(Error::Output)
+}

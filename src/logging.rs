@@ -1,0 +1,121 @@
+//! Logs on stderr (results go to stdout): `warning: ...` lines, colored only when stderr is a terminal,
+//! `--color` allows it and `NO_COLOR` is not set (https://no-color.org). `--log-format json` writes one
+//! JSON object per line for log collectors.
+//!
+//! Implemented as a `log` backend so that dependencies logging through `log` end up here too.
+
+use std::io::{IsTerminal, Write};
+
+/// When to color stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Color when stderr is a terminal and NO_COLOR is unset or empty.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+struct StderrLogger {
+    level: log::LevelFilter,
+    color: bool,
+    format: LogFormat,
+}
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        // Dependencies (bollard, hyper) only speak at -vv and above.
+        metadata.level() <= self.level
+            && (metadata.target().starts_with("odoo_sizer") || self.level >= log::LevelFilter::Debug)
+    }
+
+    fn log(&self, record: &log::Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let line = match self.format {
+            LogFormat::Json => serde_json::json!({
+                "level": record.level().as_str().to_ascii_lowercase(),
+                "target": record.target(),
+                "message": record.args().to_string(),
+            })
+            .to_string(),
+            LogFormat::Text => {
+                let (label, color) = match record.level() {
+                    log::Level::Error => ("error", "\x1b[1;31m"),
+                    log::Level::Warn => ("warning", "\x1b[1;33m"),
+                    log::Level::Info => ("info", "\x1b[1;36m"),
+                    log::Level::Debug => ("debug", "\x1b[2m"),
+                    log::Level::Trace => ("trace", "\x1b[2m"),
+                };
+                if self.color {
+                    format!("{color}{label}\x1b[0m: {}", record.args())
+                } else {
+                    format!("{label}: {}", record.args())
+                }
+            }
+        };
+        // Nothing sensible can be done when stderr itself is gone.
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
+    fn flush(&self) {
+        let _ = std::io::stderr().flush();
+    }
+}
+
+/// Whether stderr should be colored for this choice and environment.
+pub fn use_color(choice: ColorChoice, no_color: Option<&std::ffi::OsStr>, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => no_color.is_none_or(|v| v.is_empty()) && is_terminal,
+    }
+}
+
+/// Installs the logger. `quiet` keeps errors only; each `-v` adds a level above warnings.
+pub fn init(verbose: u8, quiet: bool, color: ColorChoice, format: LogFormat) {
+    let level = if quiet {
+        log::LevelFilter::Error
+    } else {
+        match verbose {
+            0 => log::LevelFilter::Warn,
+            1 => log::LevelFilter::Info,
+            2 => log::LevelFilter::Debug,
+            _ => log::LevelFilter::Trace,
+        }
+    };
+    let color = use_color(
+        color,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::io::stderr().is_terminal(),
+    );
+    // A second initialisation (tests calling commands repeatedly) keeps the first logger.
+    if log::set_boxed_logger(Box::new(StderrLogger { level, color, format })).is_ok() {
+        log::set_max_level(level);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn no_color_is_respected() {
+        assert!(!use_color(ColorChoice::Auto, Some(OsStr::new("1")), true));
+        assert!(use_color(ColorChoice::Auto, Some(OsStr::new("")), true));
+        assert!(use_color(ColorChoice::Auto, None, true));
+        assert!(!use_color(ColorChoice::Auto, None, false));
+        assert!(use_color(ColorChoice::Always, Some(OsStr::new("1")), false));
+        assert!(!use_color(ColorChoice::Never, None, true));
+    }
+}

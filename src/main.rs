@@ -1,0 +1,28 @@
+//! The `odoo-sizer` binary: parse the command line, run one command, map the result to an exit code.
+
+use clap::{CommandFactory, FromArgMatches};
+use odoo_sizer::cli::Cli;
+use odoo_sizer::error::Exit;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    odoo_sizer::logging::init(
+        cli.global.verbose,
+        cli.global.quiet,
+        cli.global.color,
+        cli.global.log_format,
+    );
+    match odoo_sizer::commands::run(cli, &matches) {
+        Ok(exit) => exit.into(),
+        Err(error) if error.is_broken_pipe() => Exit::Success.into(),
+        Err(error) => {
+            log::error!("{error}");
+            error.exit().into()
+        }
+    }
+}
