@@ -1,0 +1,76 @@
+# odoo-sizer — the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+TARGET := x86_64-unknown-linux-gnu
+BIN := target/release/odoo-sizer
+STATIC_BIN := target/$(TARGET)/release/odoo-sizer
+TEST_IMAGE ?= odoo-sizer-test:dev
+RUN_DIR := target/run
+# Debian packages the tests need (busybox-static: a shell for the stand-in Odoo test images).
+DEB_PACKAGES := busybox-static
+
+export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
+
+.PHONY: all build run static test-image deps test unit lint fmt clippy clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+## make run: the main job on the embedded default — this machine's own limits and a fresh copy of the
+## bundled sample config (docker/odoo.conf) under target/run/.
+run: build
+	mkdir -p $(RUN_DIR)
+	cp docker/odoo.conf $(RUN_DIR)/odoo.conf
+	@echo "== limits of this machine (odoo-sizer detect)"
+	$(BIN) detect
+
+## A statically linked binary that runs in an empty (scratch) root.
+static:
+	RUSTFLAGS='-C target-feature=+crt-static' $(CARGO) build --release --target $(TARGET)
+
+## The scratch test image: the static binary alone (nothing can be pulled here).
+test-image: static
+	@if ! docker version >/dev/null 2>&1; then \
+		if [ "$${ODOO_SIZER_REQUIRE_DOCKER:-}" = 1 ]; then \
+			echo "ODOO_SIZER_REQUIRE_DOCKER=1 but the Docker engine does not answer (docker version)"; exit 1; \
+		fi; \
+		echo "the Docker engine does not answer: the Docker tests will be skipped"; \
+	else \
+		docker version; \
+		mkdir -p target/docker-context; \
+		cp $(STATIC_BIN) target/docker-context/odoo-sizer; \
+		cp docker/test-scratch.Dockerfile target/docker-context/Dockerfile; \
+		docker build --quiet --label odoo-sizer-test-image=1 -t $(TEST_IMAGE) target/docker-context; \
+	fi
+
+## Installs what the tests need when it is missing (fresh machines of this kind have apt and root).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@command -v python3 >/dev/null || { echo "python3 is required by the differential tests"; exit 1; }
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+lint: fmt clippy
+
+## make test: the whole suite (unit, fixture, property, CLI and real-container tests) plus fmt and clippy.
+test: deps lint test-image
+	$(CARGO) test --all-targets
+
+unit:
+	$(CARGO) test --lib
+
+clean:
+	$(CARGO) clean
+	-docker rmi $(TEST_IMAGE) 2>/dev/null
