@@ -6,13 +6,16 @@ TARGET := x86_64-unknown-linux-gnu
 BIN := target/release/odoo-sizer
 STATIC_BIN := target/$(TARGET)/release/odoo-sizer
 TEST_IMAGE ?= odoo-sizer-test:dev
+TEST_ODOO_IMAGE ?= odoo-sizer-test-odoo:dev
+ODOO_CTX := target/test-odoo-context
 RUN_DIR := target/run
 # Debian packages the tests need (busybox-static: a shell for the stand-in Odoo test images).
 DEB_PACKAGES := busybox-static
 
 export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
+export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)
 
-.PHONY: all build run static test-image deps test unit lint fmt clippy clean
+.PHONY: all build run static test-image test-odoo-image deps test unit lint fmt clippy clean
 
 all: build
 
@@ -44,7 +47,22 @@ test-image: static
 		cp $(STATIC_BIN) target/docker-context/odoo-sizer; \
 		cp docker/test-scratch.Dockerfile target/docker-context/Dockerfile; \
 		docker build --quiet --label odoo-sizer-test-image=1 -t $(TEST_IMAGE) target/docker-context; \
+		$(MAKE) --no-print-directory test-odoo-image; \
 	fi
+
+## The stand-in Odoo image: busybox-static, a stand-in `odoo` launcher and entrypoint, odoo-sizer.
+test-odoo-image: static deps
+	rm -rf $(ODOO_CTX) && mkdir -p $(ODOO_CTX)/rootfs/{bin,usr/bin,usr/local/bin,etc,tmp,var/lib,mnt} $(ODOO_CTX)/odoo-owned/{etc-odoo,empty}
+	cp /bin/busybox $(ODOO_CTX)/rootfs/bin/busybox
+	for applet in $$(/bin/busybox --list); do [ -e $(ODOO_CTX)/rootfs/bin/$$applet ] || ln -s busybox $(ODOO_CTX)/rootfs/bin/$$applet; done
+	install -m 0755 docker/test-odoo/odoo $(ODOO_CTX)/rootfs/usr/bin/odoo
+	install -m 0755 docker/test-odoo/entrypoint.sh $(ODOO_CTX)/rootfs/entrypoint.sh
+	install -m 0755 $(STATIC_BIN) $(ODOO_CTX)/rootfs/usr/local/bin/odoo-sizer
+	install -m 0644 docker/test-odoo/passwd docker/test-odoo/group $(ODOO_CTX)/rootfs/etc/
+	chmod 1777 $(ODOO_CTX)/rootfs/tmp
+	cp docker/test-odoo/odoo.conf $(ODOO_CTX)/odoo-owned/etc-odoo/odoo.conf
+	cp docker/test-odoo/Dockerfile $(ODOO_CTX)/
+	docker build --quiet --label odoo-sizer-test-image=1 -t $(TEST_ODOO_IMAGE) $(ODOO_CTX)
 
 ## Installs what the tests need when it is missing (fresh machines of this kind have apt and root).
 deps:
