@@ -13,6 +13,7 @@
 //! | 7 | some targets failed, others succeeded |
 
 use crate::limits::UnknownLimit;
+use crate::write::FileError;
 
 /// Process exit status, with the documented meaning of each code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,8 @@ impl From<Exit> for std::process::ExitCode {
 pub enum Error {
     #[error(transparent)]
     UnknownLimit(#[from] UnknownLimit),
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -48,6 +51,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::UnknownLimit(_) => Exit::LimitsUnknown,
+            Error::File(_) => Exit::Io,
             Error::Output(_) => Exit::Io,
         }
     }

@@ -6,6 +6,9 @@ use odoo_sizer::error::Exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Fault injection is compiled into test builds only (`--features failpoints`, env FAILPOINTS).
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
