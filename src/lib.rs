@@ -10,3 +10,4 @@ pub mod error;
 pub mod limits;
 pub mod logging;
 pub mod odoo;
+pub mod plan;
