@@ -702,7 +702,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
             gevent_others,
             &pins,
         );
-        check_memory_limits(&gevent, &memory, " of the gevent process", &mut warnings);
+        check_memory_limits(&gevent, &memory, " (gevent)", &mut warnings);
         settings.extend(gevent.settings);
     }
 
@@ -907,7 +907,7 @@ fn workers_reason(
                     users_cap.unwrap_or(0)
                 )
             } else if s.bound == Bound::Memory {
-                memory.to_string()
+                format!("{memory}; 2 HTTP + {cron} cron fit only with a tighter hard limit")
             } else {
                 format!("{cpu} − {cron} cron = {}", cpu_budget.saturating_sub(cron))
             };
@@ -984,10 +984,10 @@ fn memory_limits(
     // Never 0 (that disables the limit) and always strictly below the budget.
     let floor = HARD_FLOOR.min(m.budget.saturating_sub(m.reserve));
     let hard = floor_mib(ceiling.min(room.max(floor)));
-    let who = if soft_spec.key.ends_with("_gevent") {
-        "the gevent process"
-    } else {
-        "each worker"
+    let who = match (soft_spec.key.ends_with("_gevent"), mode) {
+        (true, _) => "the gevent process",
+        (false, Mode::Prefork) => "each worker",
+        (false, Mode::Threaded) => "the server",
     };
     let hard_reason = {
         let room_text = match mode {
@@ -1076,6 +1076,8 @@ fn percent(x: f64) -> String {
 }
 
 fn check_memory_limits(l: &MemoryLimits, m: &MemoryModel, whose: &str, warnings: &mut Vec<Warning>) {
+    // The gevent process serves websockets, not heavy requests: only the workers need the heavy room.
+    let runs_heavy_requests = whose.is_empty();
     let mut warn = |code, message: String| warnings.push(Warning { code, message });
     match l.hard {
         Some(h) if h <= 0 => warn(
@@ -1096,14 +1098,17 @@ fn check_memory_limits(l: &MemoryLimits, m: &MemoryModel, whose: &str, warnings:
         ),
         _ => {}
     }
-    if let Some(h) = l
-        .hard
-        .filter(|h| *h > 0 && (*h as u64) < m.heavy_room && l.mode == Mode::Prefork && !l.hard_pinned)
-    {
+    if let Some(h) = l.hard.filter(|h| {
+        runs_heavy_requests
+            && *h > 0
+            && (*h as u64) < m.heavy_room
+            && l.mode == Mode::Prefork
+            && !l.hard_pinned
+    }) {
         warn(
             WarningCode::TightMemory,
             format!(
-                "only {} of virtual memory is left for one process{whose} to grow (hard limit): requests needing more than that (the model's heavy requests take {}) fail with MemoryError; more memory, or fewer workers, gives them room",
+                "only {} of virtual memory is left for one worker to grow (limit_memory_hard): requests needing more than that (the model's heavy requests take {}) fail with MemoryError; more memory, or fewer workers, gives them room",
                 mib(h as u64),
                 mib(m.heavy_room)
             ),
