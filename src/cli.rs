@@ -202,9 +202,9 @@ fn parse_version_arg(value: &str) -> Result<OdooVersion, String> {
 
 fn parse_positive_mb(value: &str) -> Result<f64, String> {
     match value.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 1_048_576.0 => Ok(x),
         _ => Err(format!(
-            "'{value}' is not a positive number of MiB (e.g. 150 or 512.5)"
+            "'{value}' is not a positive number of MiB up to 1048576 (e.g. 150 or 512.5)"
         )),
     }
 }

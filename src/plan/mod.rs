@@ -308,21 +308,26 @@ fn pinned_reason(pin: &Pin, what: &str) -> String {
     }
 }
 
+/// Pinned `workers`/`max_cron_threads` are counted up to this many processes.
+const MAX_PINNED_PROCESSES: i64 = 1_000_000;
+/// Request sizes above 1 TiB are not requests.
+const MAX_REQUEST_MB: f64 = 1_048_576.0;
+
 fn validate_knobs(k: &Knobs) -> Result<(), PlanError> {
     let knob = |flag, value: String, why| Err(PlanError::Knob { flag, value, why });
-    let positive = |x: f64| x.is_finite() && x > 0.0;
+    let positive = |x: f64| x.is_finite() && x > 0.0 && x <= MAX_REQUEST_MB;
     if !positive(k.light_mb) {
         return knob(
             "--light-mb",
             k.light_mb.to_string(),
-            "it must be a positive number of MiB",
+            "it must be a positive number of MiB, at most 1048576",
         );
     }
     if !positive(k.heavy_mb) {
         return knob(
             "--heavy-mb",
             k.heavy_mb.to_string(),
-            "it must be a positive number of MiB",
+            "it must be a positive number of MiB, at most 1048576",
         );
     }
     if !(k.heavy_ratio.is_finite() && (0.0..=1.0).contains(&k.heavy_ratio)) {
@@ -816,7 +821,9 @@ fn size_processes(
     users_cap: Option<u32>,
     pins: &Pins,
 ) -> Sizing {
-    let clamp = |i: i64| u32::try_from(i.max(0)).unwrap_or(u32::MAX);
+    // Odoo accepts any number; beyond a million processes nothing is meaningful, and the bound keeps
+    // every sum and product of the model far from overflowing.
+    let clamp = |i: i64| i.clamp(0, MAX_PINNED_PROCESSES) as u32;
     let cron_pin = pins.int("max_cron_threads").map(clamp);
     let cron_cpu = if cpu_budget >= TWO_CRON_MIN_PROCESSES {
         2

@@ -302,3 +302,19 @@ fn managed_keys_are_in_the_table() {
         assert!(odoo::spec(key).is_some(), "{key}");
     }
 }
+
+#[test]
+fn absurd_pins_and_knobs_do_not_overflow() {
+    let mut i = input(128.0, 512 * GIB);
+    i.knobs.pg_max_connections = Some(u32::MAX);
+    i.knobs.heavy_mb = 1_048_576.0;
+    i.knobs.light_mb = 1_048_576.0;
+    i.pins = vec![
+        pin("workers", "9223372036854775807"),
+        pin("max_cron_threads", "4294967296"),
+    ];
+    let p = plan(&i).unwrap();
+    assert!(p.has_warning(WarningCode::RamOverBudget));
+    i.knobs.light_mb = 2_000_000.0;
+    assert!(plan(&i).unwrap_err().to_string().contains("--light-mb"));
+}
