@@ -221,7 +221,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     // --- multiprocessing (POSIX) ---
     OptionSpec { key: "workers", kind: Kind::Int, defaults: &[(V12, Default::Int(0))], doc: "HTTP worker processes; 0 = threaded server. No range check in Odoo; 1 makes PDF reports unavailable", ..BASE },
     OptionSpec { key: "limit_memory_soft", kind: Kind::Int, defaults: &[(V12, Default::Int(2048 * MIB))], doc: "per-process VIRTUAL memory (VMS) above which a worker is recycled after its request (the whole server in threaded mode)", ..BASE },
-    OptionSpec { key: "limit_memory_hard", kind: Kind::Int, defaults: &[(V12, Default::Int(2560 * MIB))], doc: "per-process RLIMIT_AS: allocations beyond it fail (set by each worker and the gevent process, never by the master)", ..BASE },
+    OptionSpec { key: "limit_memory_hard", kind: Kind::Int, defaults: &[(V12, Default::Int(2560 * MIB))], doc: "per-process RLIMIT_AS: allocations beyond it fail (set by each worker, the gevent process and the threaded server; never by the prefork master)", ..BASE },
     OptionSpec { key: "limit_memory_soft_gevent", kind: Kind::Int, since: V18, defaults: &[(V18, Default::Unset)], doc: "soft limit of the gevent process; unset = limit_memory_soft (18.0+)", ..BASE },
     OptionSpec { key: "limit_memory_hard_gevent", kind: Kind::Int, since: V18, defaults: &[(V18, Default::Unset)], doc: "hard limit of the gevent process; unset = limit_memory_hard (18.0+)", ..BASE },
     OptionSpec { key: "limit_time_cpu", kind: Kind::Int, defaults: &[(V12, Default::Int(60))], doc: "CPU seconds per request (RLIMIT_CPU), cron workers included; 0 is NOT unlimited in multi-process mode", ..BASE },

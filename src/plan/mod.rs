@@ -41,6 +41,10 @@ pub const HARD_FLOOR: u64 = 800 * MIB;
 pub const RESERVE_FRACTION: f64 = 0.05;
 pub const RESERVE_MIN: u64 = 32 * MIB;
 pub const RESERVE_MAX: u64 = 1024 * MIB;
+/// Virtual size a threaded server (several threads, each with a stack and possibly a malloc arena)
+/// should be allowed: a judgment, below which the hard limit, applied to the whole server by
+/// `ThreadedServer.start()`, may stop threads from starting.
+pub const THREADED_ADDRESS_SPACE: u64 = 1024 * MIB;
 /// Below this, no Odoo process starts at all.
 pub const MIN_MEMORY_BUDGET: u64 = 128 * MIB;
 /// PostgreSQL's `superuser_reserved_connections` default, plus 10 % (at least 2) of `max_connections`
@@ -1118,6 +1122,19 @@ fn check_memory_limits(l: &MemoryLimits, m: &MemoryModel, whose: &str, warnings:
                 "only {} of virtual memory is left for one worker to grow (limit_memory_hard): requests needing more than that (the model's heavy requests take {}) fail with MemoryError; more memory, or fewer workers, gives them room",
                 mib(h as u64),
                 mib(m.heavy_room)
+            ),
+        );
+    }
+    if let Some(h) = l
+        .hard
+        .filter(|h| l.mode == Mode::Threaded && *h > 0 && (*h as u64) < THREADED_ADDRESS_SPACE)
+    {
+        warn(
+            WarningCode::HardLimitTooLow,
+            format!(
+                "the threaded server applies limit_memory_hard ({}) to its whole address space, thread stacks and malloc arenas included; below ~{} it may fail to start threads (\"can't start new thread\"): check that Odoo starts, or give the container more memory",
+                mib(h as u64),
+                mib(THREADED_ADDRESS_SPACE)
             ),
         );
     }
