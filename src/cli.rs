@@ -5,6 +5,8 @@
 
 use crate::limits::quantity;
 use crate::logging::{ColorChoice, LogFormat};
+use crate::odoo::OdooVersion;
+use crate::plan::{DEFAULT_HEAVY_MB, DEFAULT_HEAVY_RATIO, DEFAULT_LIGHT_MB, DEFAULT_USERS_PER_WORKER};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -24,6 +26,9 @@ Examples:
   odoo-sizer detect --format json         the same, for scripts
   odoo-sizer detect --root tests/fixtures/cgroup/docker-v2-private
                                           read a fixture tree instead of /
+  odoo-sizer plan --users 60              Odoo settings for this container
+  odoo-sizer plan --cpus 4 --memory 8g --format conf
+                                          an [options] snippet for another size
 
 Exit codes:
   0 success, 1 changes needed / lint errors, 2 bad usage, 3 limits unknown,
@@ -85,6 +90,130 @@ pub enum Command {
     /// Show the CPU and memory limits this container really has, and where each value comes from
     #[command(after_help = DETECT_EXAMPLES)]
     Detect(DetectArgs),
+    /// Compute Odoo's workers, cron workers, memory limits and pool sizes for this container, with the
+    /// reason for every number
+    #[command(after_help = PLAN_EXAMPLES)]
+    Plan(PlanCmdArgs),
+}
+
+const PLAN_EXAMPLES: &str = "\
+Examples:
+  odoo-sizer plan                                   size Odoo for the limits of this container
+  odoo-sizer plan --cpus 4 --memory 8g --users 60   the deployment docs' example: 8 workers + 1 cron
+  odoo-sizer plan --format conf > sizing.conf       an [options] snippet Odoo accepts
+  odoo-sizer plan --format json | jq .settings
+  odoo-sizer plan --odoo-version 16.0 --pg-max-connections 100
+  odoo-sizer plan --set workers=4 --set proxy_mode=True
+                                                    keep values of your own (validated for the version)
+
+The Odoo version defaults to $ODOO_VERSION (set by the official image), else the newest supported (19.0).
+On Odoo 19, ODOO_<OPTION> variables (e.g. ODOO_WORKERS) override odoo.conf: plan treats them as pins.
+The derivation of every number is in docs/sizing.md.";
+
+/// Output formats of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PlanFormat {
+    /// A table of settings with reasons, the inputs and their sources, the estimate, warnings
+    #[default]
+    Text,
+    /// `{inputs, settings, reasons, estimate, warnings}` for programs
+    Json,
+    /// An `[options]` snippet that Odoo accepts
+    Conf,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanCmdArgs {
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t, env = "ODOO_SIZER_FORMAT")]
+    pub format: PlanFormat,
+}
+
+/// The sizing model's knobs and pins; shared by every command that plans (plan, apply, init, inspect).
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// Concurrent users; caps HTTP workers at ceil(users / users-per-worker)
+    #[arg(long, value_name = "N", env = "ODOO_SIZER_USERS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub users: Option<u32>,
+
+    /// Odoo version (12.0 to 19.0, `18` or `18.0`) [default: $ODOO_VERSION, else 19.0]
+    #[arg(long, value_name = "VERSION", env = "ODOO_SIZER_ODOO_VERSION", value_parser = parse_version_arg)]
+    pub odoo_version: Option<OdooVersion>,
+
+    /// Memory of a light request, in MiB (Odoo deployment docs: 150)
+    #[arg(long, value_name = "MIB", env = "ODOO_SIZER_LIGHT_MB", default_value_t = DEFAULT_LIGHT_MB, value_parser = parse_positive_mb)]
+    pub light_mb: f64,
+
+    /// Memory of a heavy request, in MiB (Odoo deployment docs: 1 GB = 1024)
+    #[arg(long, value_name = "MIB", env = "ODOO_SIZER_HEAVY_MB", default_value_t = DEFAULT_HEAVY_MB, value_parser = parse_positive_mb)]
+    pub heavy_mb: f64,
+
+    /// Share of heavy requests, 0 to 1 (Odoo deployment docs: 0.2)
+    #[arg(long, value_name = "RATIO", env = "ODOO_SIZER_HEAVY_RATIO", default_value_t = DEFAULT_HEAVY_RATIO, value_parser = parse_ratio)]
+    pub heavy_ratio: f64,
+
+    /// Concurrent users one HTTP worker serves (Odoo deployment docs: 6)
+    #[arg(long, value_name = "N", env = "ODOO_SIZER_USERS_PER_WORKER", default_value_t = DEFAULT_USERS_PER_WORKER, value_parser = clap::value_parser!(u32).range(1..))]
+    pub users_per_worker: u32,
+
+    /// PostgreSQL's max_connections, to size db_maxconn (and db_maxconn_gevent on 17.0+)
+    #[arg(long, value_name = "N", env = "ODOO_SIZER_PG_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub pg_max_connections: Option<u32>,
+
+    /// Pin an option to a value (repeatable; validated for the Odoo version and kept as is).
+    /// In ODOO_SIZER_SET, separate several with newlines
+    #[arg(long = "set", value_name = "KEY=VALUE", env = "ODOO_SIZER_SET", value_delimiter = '\n', value_parser = parse_set_arg)]
+    pub set: Vec<SetArg>,
+}
+
+/// One `--set KEY=VALUE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetArg {
+    /// Lower-cased, as configparser stores keys.
+    pub key: String,
+    pub value: String,
+}
+
+fn parse_set_arg(text: &str) -> Result<SetArg, String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not KEY=VALUE (e.g. workers=4)"))?;
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("'{text}' has no key before '=' (e.g. workers=4)"));
+    }
+    Ok(SetArg {
+        key: key.to_ascii_lowercase(),
+        value: value.to_string(),
+    })
+}
+
+fn parse_version_arg(value: &str) -> Result<OdooVersion, String> {
+    value
+        .parse()
+        .map_err(|e: crate::odoo::VersionError| e.to_string())
+}
+
+fn parse_positive_mb(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 1_048_576.0 => Ok(x),
+        _ => Err(format!(
+            "'{value}' is not a positive number of MiB up to 1048576 (e.g. 150 or 512.5)"
+        )),
+    }
+}
+
+fn parse_ratio(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("'{value}' is not a ratio between 0 and 1 (e.g. 0.2)")),
+    }
 }
 
 const DETECT_EXAMPLES: &str = "\

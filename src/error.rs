@@ -5,7 +5,8 @@
 //! |---|---|
 //! | 0 | success |
 //! | 1 | a check found something to change or a lint error (`apply --check`, `lint`) |
-//! | 2 | bad command line or bad value for a flag / environment variable |
+//! | 2 | bad command line or bad value for a flag / environment variable (including `--set` pins Odoo would
+//! |   | refuse, an unsupported `ODOO_VERSION`, a PostgreSQL `--pg-max-connections` too small for the plan) |
 //! | 3 | the container's CPU or memory could not be determined |
 //! | 4 | the config file was refused (Odoo could not load it, or would ignore it) |
 //! | 5 | a file could not be read or written |
@@ -13,6 +14,7 @@
 //! | 7 | some targets failed, others succeeded |
 
 use crate::limits::UnknownLimit;
+use crate::plan::PlanError;
 use crate::write::FileError;
 
 /// Process exit status, with the documented meaning of each code.
@@ -42,9 +44,25 @@ pub enum Error {
     UnknownLimit(#[from] UnknownLimit),
     #[error(transparent)]
     File(#[from] FileError),
+    /// The sizing model refused its inputs (a pin, a knob, PostgreSQL's connection budget).
+    #[error(transparent)]
+    Plan(Box<PlanError>),
+    /// An environment variable read outside clap (e.g. the official image's ODOO_VERSION) is unusable.
+    #[error("environment variable {name} = '{value}': {why}")]
+    Environment {
+        name: String,
+        value: String,
+        why: String,
+    },
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
+}
+
+impl From<PlanError> for Error {
+    fn from(error: PlanError) -> Self {
+        Error::Plan(Box::new(error))
+    }
 }
 
 impl Error {
@@ -52,6 +70,7 @@ impl Error {
         match self {
             Error::UnknownLimit(_) => Exit::LimitsUnknown,
             Error::File(_) => Exit::Io,
+            Error::Plan(_) | Error::Environment { .. } => Exit::Usage,
             Error::Output(_) => Exit::Io,
         }
     }

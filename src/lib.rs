@@ -9,4 +9,6 @@ pub mod commands;
 pub mod error;
 pub mod limits;
 pub mod logging;
+pub mod odoo;
+pub mod plan;
 pub mod write;

@@ -1,6 +1,7 @@
 //! One module per subcommand: glue between the command line, the pure core and the I/O edges.
 
 pub mod detect;
+pub mod plan;
 
 use crate::cli::{Cli, Command, LimitArgs};
 use crate::error::{Exit, Result};
@@ -15,6 +16,16 @@ pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Detect(args) => detect::run(&args, sub, &mut out),
+        Command::Plan(args) => plan::run(&args, sub, &mut out),
+    }
+}
+
+/// Names the origin of an argument for reports: `--users`, `ODOO_SIZER_USERS`, or `default`.
+fn source(matches: &ArgMatches, id: &str, flag: &str, env: &str) -> String {
+    match matches.value_source(id) {
+        Some(ValueSource::EnvVariable) => env.to_string(),
+        Some(ValueSource::CommandLine) => flag.to_string(),
+        _ => "default".to_string(),
     }
 }
 

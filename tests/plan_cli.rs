@@ -1,0 +1,306 @@
+//! The `plan` command end to end: exit codes and messages for bad values, the deployment docs' worked
+//! example, environment equivalents, and `--format conf` re-read by Python's configparser and cast the
+//! way Odoo casts it.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::process::Command as StdCommand;
+
+fn plan() -> Command {
+    let mut cmd = Command::cargo_bin("odoo-sizer").expect("binary");
+    cmd.env_clear().arg("plan");
+    cmd
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = plan()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn the_worked_example_comes_out_exactly() {
+    let v = json(&["--cpus", "4", "--users", "60", "--memory", "8g"]);
+    assert_eq!(v["settings"]["workers"], 8);
+    assert_eq!(v["settings"]["max_cron_threads"], 1);
+    assert_eq!(v["estimate"]["processes"], 11);
+    let per_worker = v["estimate"]["per_worker_bytes"].as_u64().unwrap();
+    // 0.8 × 150 MiB + 0.2 × 1024 MiB = 324.8 MiB; 9 of them ≈ 3 GB.
+    assert_eq!(per_worker, (324.8f64 * 1048576.0).round() as u64);
+    assert!((2.9e9..3.1e9).contains(&(9.0 * per_worker as f64)));
+    let ram = v["estimate"]["ram_bytes"].as_u64().unwrap();
+    let master = v["estimate"]["master_bytes"].as_u64().unwrap();
+    let gevent = v["estimate"]["gevent_bytes"].as_u64().unwrap();
+    assert_eq!(ram, 9 * per_worker + master + gevent);
+    assert_eq!(v["inputs"]["users"]["source"], "--users");
+    // serde_json::Value sorts keys: check the order on the text.
+    let out = plan()
+        .args([
+            "--cpus", "4", "--users", "60", "--memory", "8g", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let settings = &text[text.find("\"settings\": {").unwrap()..];
+    let first_key = settings.lines().nth(1).unwrap().trim();
+    assert!(first_key.starts_with("\"workers\": 8"), "{first_key}");
+    assert_eq!(
+        v["settings"].as_object().unwrap().len(),
+        v["reasons"].as_object().unwrap().len()
+    );
+}
+
+#[test]
+fn bad_values_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (vec!["--cpus", "0", "--memory", "1g"], "--cpus"),
+        (vec!["--cpus", "2", "--memory", "lots"], "--memory"),
+        (vec!["--cpus", "2", "--memory", "4g", "--users", "0"], "--users"),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--users", "many"],
+            "--users",
+        ),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--heavy-ratio", "1.5"],
+            "--heavy-ratio",
+        ),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--light-mb=-1"],
+            "--light-mb",
+        ),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--users-per-worker", "0"],
+            "--users-per-worker",
+        ),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--odoo-version", "11.0"],
+            "--odoo-version",
+        ),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--pg-max-connections", "0"],
+            "--pg-max-connections",
+        ),
+        (vec!["--cpus", "2", "--memory", "4g", "--set", "workers"], "--set"),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--set", "workers=four"],
+            "--set workers",
+        ),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--set", "longpolling_port=8072"],
+            "gevent_port",
+        ),
+        (
+            vec!["--cpus", "2", "--memory", "4g", "--format", "yaml"],
+            "--format",
+        ),
+        (
+            vec!["--cpus", "64", "--memory", "64g", "--pg-max-connections", "50"],
+            "--pg-max-connections",
+        ),
+    ] {
+        plan()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(flag));
+    }
+}
+
+#[test]
+fn environment_equivalents() {
+    let out = plan()
+        .env("ODOO_SIZER_CPUS", "4")
+        .env("ODOO_SIZER_MEMORY", "8g")
+        .env("ODOO_SIZER_USERS", "60")
+        .env("ODOO_VERSION", "17.0")
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["inputs"]["cpus"]["source"], "ODOO_SIZER_CPUS");
+    assert_eq!(v["inputs"]["users"]["source"], "ODOO_SIZER_USERS");
+    assert_eq!(v["inputs"]["odoo_version"]["source"], "ODOO_VERSION");
+    assert_eq!(v["odoo_version"], "17.0");
+    assert_eq!(v["settings"]["workers"], 8);
+
+    plan()
+        .args(["--cpus", "1", "--memory", "4g"])
+        .env("ODOO_VERSION", "saas~17.2")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ODOO_VERSION"));
+    plan()
+        .args(["--cpus", "1", "--memory", "4g"])
+        .env("ODOO_SIZER_USERS", "x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--users"));
+}
+
+#[test]
+fn odoo_19_environment_variables_are_pins() {
+    let out = plan()
+        .args([
+            "--cpus",
+            "4",
+            "--memory",
+            "8g",
+            "--odoo-version",
+            "19",
+            "--format",
+            "json",
+        ])
+        .env("ODOO_WORKERS", "3")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["settings"]["workers"], 3);
+    assert!(v["reasons"]["workers"].as_str().unwrap().contains("ODOO_WORKERS"));
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["code"] == "environment-override"));
+    // Odoo 18 does not read it.
+    let v = json(&["--cpus", "4", "--memory", "8g", "--odoo-version", "18"]);
+    assert_eq!(v["settings"]["workers"], 8);
+}
+
+#[test]
+fn unknown_limits_exit_3() {
+    let empty = tempfile::tempdir().unwrap();
+    plan()
+        .args(["--root", empty.path().to_str().unwrap()])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("--cpus").or(predicate::str::contains("--memory")));
+}
+
+#[test]
+fn secrets_are_masked_except_in_conf() {
+    let v = json(&["--cpus", "2", "--memory", "4g", "--set", "admin_passwd=hunter2"]);
+    assert_eq!(v["settings"]["admin_passwd"], "********");
+    assert!(!v.to_string().contains("hunter2"));
+    plan()
+        .args(["--cpus", "2", "--memory", "4g", "--set", "admin_passwd=hunter2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hunter2").not());
+    plan()
+        .args([
+            "--cpus",
+            "2",
+            "--memory",
+            "4g",
+            "--set",
+            "admin_passwd=hunter2",
+            "--format",
+            "conf",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("admin_passwd = hunter2"));
+}
+
+/// Reads a conf snippet with RawConfigParser and casts every value the way the given Odoo version does
+/// (optparse's own int checker up to 18.0; int() and the strict booleans in 19.0); prints JSON.
+const PYTHON_CAST: &str = r#"
+import configparser, json, optparse, sys
+path, major, kinds = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+p = configparser.RawConfigParser()
+p.read(path)
+out = {}
+for key, raw in p.items("options"):
+    kind = kinds[key]
+    if major <= 18:
+        if raw in ("True", "true"):
+            out[key] = True; continue
+        if raw in ("False", "false"):
+            out[key] = False; continue
+        if kind == "int":
+            out[key] = optparse.Option.TYPE_CHECKER["int"](optparse.Option("--x", type="int"), key, raw)
+        else:
+            out[key] = raw
+    else:
+        if kind == "flag":
+            low = raw.lower()
+            assert low in ("1", "yes", "true", "on", "0", "no", "false", "off"), raw
+            out[key] = low in ("1", "yes", "true", "on")
+        elif kind == "int":
+            assert raw not in ("False", "false"), raw
+            out[key] = int(raw)
+        else:
+            out[key] = raw
+print(json.dumps(out))
+"#;
+
+#[test]
+fn conf_snippets_read_back_as_planned() {
+    if StdCommand::new("python3").arg("--version").output().is_err() {
+        panic!("python3 is needed for this test (it is on every machine of this project)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for version in ["12.0", "15.0", "16.0", "17.0", "18.0", "19.0"] {
+        for (cpus, memory) in [("0.5", "512m"), ("2", "2g"), ("4", "8g"), ("16", "64g")] {
+            let base = [
+                "--cpus",
+                cpus,
+                "--memory",
+                memory,
+                "--odoo-version",
+                version,
+                "--pg-max-connections",
+                "400",
+            ];
+            let extra = ["--set", "proxy_mode=True", "--set", "list_db=False"];
+            let conf = plan()
+                .args(base)
+                .args(extra)
+                .args(["--format", "conf"])
+                .output()
+                .unwrap();
+            assert!(conf.status.success(), "{}", String::from_utf8_lossy(&conf.stderr));
+            let v = json(&[&base[..], &extra[..]].concat());
+            let settings = v["settings"].as_object().unwrap();
+            let kinds: serde_json::Map<String, serde_json::Value> = settings
+                .iter()
+                .map(|(k, value)| {
+                    let kind = if value.is_boolean() {
+                        "flag"
+                    } else if value.is_i64() {
+                        "int"
+                    } else {
+                        "str"
+                    };
+                    (k.clone(), serde_json::Value::from(kind))
+                })
+                .collect();
+            let path = dir.path().join(format!("{version}-{cpus}-{memory}.conf"));
+            std::fs::write(&path, &conf.stdout).unwrap();
+            let major = version.trim_end_matches(".0");
+            let read = StdCommand::new("python3")
+                .args([
+                    "-c",
+                    PYTHON_CAST,
+                    path.to_str().unwrap(),
+                    major,
+                    &serde_json::Value::Object(kinds).to_string(),
+                ])
+                .output()
+                .unwrap();
+            assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stderr));
+            let back: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+            assert_eq!(&back, &v["settings"], "Odoo {version} on {cpus} CPUs / {memory}");
+        }
+    }
+}
