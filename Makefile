@@ -29,6 +29,9 @@ run: build
 	cp docker/odoo.conf $(RUN_DIR)/odoo.conf
 	@echo "== limits of this machine (odoo-sizer detect)"
 	$(BIN) detect
+	@echo
+	@echo "== Odoo sized for them (odoo-sizer plan)"
+	$(BIN) plan
 
 ## A statically linked binary that runs in an empty (scratch) root.
 static:
