@@ -9,3 +9,4 @@ pub mod commands;
 pub mod error;
 pub mod limits;
 pub mod logging;
+pub mod pg;
