@@ -11,8 +11,10 @@
 //! | 5 | a file could not be read or written |
 //! | 6 | the Docker engine could not be reached or refused a request |
 //! | 7 | some targets failed, others succeeded |
+//! | 8 | PostgreSQL did not answer in time, or refused the session needed for `--pg-max-connections auto` |
 
 use crate::limits::UnknownLimit;
+use crate::pg::{PgError, SettingsError};
 
 /// Process exit status, with the documented meaning of each code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +28,7 @@ pub enum Exit {
     Io = 5,
     Docker = 6,
     Partial = 7,
+    Database = 8,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -39,6 +42,12 @@ impl From<Exit> for std::process::ExitCode {
 pub enum Error {
     #[error(transparent)]
     UnknownLimit(#[from] UnknownLimit),
+    /// PostgreSQL could not be reached or refused the session.
+    #[error(transparent)]
+    Pg(#[from] PgError),
+    /// The PostgreSQL connection settings (db_port, PASSWORD_FILE...) cannot be used.
+    #[error(transparent)]
+    PgSettings(#[from] SettingsError),
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -48,6 +57,10 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::UnknownLimit(_) => Exit::LimitsUnknown,
+            Error::Pg(_) => Exit::Database,
+            Error::PgSettings(SettingsError::PasswordFile { .. }) => Exit::Io,
+            Error::PgSettings(e) if e.is_from_config_file() => Exit::ConfigRefused,
+            Error::PgSettings(_) => Exit::Usage,
             Error::Output(_) => Exit::Io,
         }
     }
