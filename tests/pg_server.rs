@@ -182,8 +182,8 @@ fn nothing_listening_fails_within_the_bound_with_the_documented_message() {
     assert!(attempts >= 3, "{attempts}");
     let text = err.to_string();
     for part in [
-        &format!("PostgreSQL at 127.0.0.1:{port} did not answer within"),
-        "attempts); last error: cannot connect to",
+        &format!("PostgreSQL at 127.0.0.1:{port} did not answer within 2s ({attempts} attempts in "),
+        "); last error: cannot connect to",
         "refused",
         "Check that the database server is running",
         "--wait-db=SECONDS",

@@ -129,10 +129,13 @@ pub enum PgError {
     },
     /// `wait_ready` gave up.
     #[error(
-        "PostgreSQL at {target} did not answer within {waited} ({attempts} attempts); last error: {last}. Check that the database server is running and reachable from here as {target} (db_host/db_port in odoo.conf, HOST/PORT in the environment), or wait longer with --wait-db=SECONDS"
+        "PostgreSQL at {target} did not answer within {timeout} ({attempts} attempts in {waited}); last error: {last}. Check that the database server is running and reachable from here as {target} (db_host/db_port in odoo.conf, HOST/PORT in the environment), or wait longer with --wait-db=SECONDS"
     )]
     NotReady {
         target: String,
+        /// The wait that was asked for.
+        timeout: HumanDuration,
+        /// The time actually spent.
         waited: HumanDuration,
         attempts: u32,
         #[source]

@@ -142,6 +142,7 @@ pub fn wait_ready_with(
         if left < MIN_LAST_ATTEMPT {
             return Err(PgError::NotReady {
                 target: target.to_string(),
+                timeout: HumanDuration(timeout),
                 waited: HumanDuration(clock.now().saturating_duration_since(start)),
                 attempts,
                 last: Box::new(last),
@@ -273,8 +274,7 @@ mod tests {
         assert!(timeouts.iter().all(|t| *t <= Duration::from_secs(3)));
         let text = err.to_string();
         assert!(text.contains("db:5432"), "{text}");
-        assert!(text.contains("within 2.9s"), "{text}");
-        assert!(text.contains("3 attempts"), "{text}");
+        assert!(text.contains("within 3s (3 attempts in 2.9s)"), "{text}");
         assert!(text.contains("refused"), "{text}");
         assert!(text.contains("--wait-db"), "{text}");
     }
