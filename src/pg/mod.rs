@@ -179,7 +179,7 @@ impl fmt::Display for HumanDuration {
 /// When the database was not chosen explicitly (`PGDATABASE`) and `postgres` does not exist, `template1`
 /// is tried, as PostgreSQL's own tools do.
 pub fn max_connections(settings: &ConnSettings, timeout: Duration) -> Result<PgCapacity, PgError> {
-    let deadline = Instant::now() + timeout;
+    let deadline = ready::deadline_after(Instant::now(), timeout);
     let mut conn = match Connection::open(settings, &settings.database.value, deadline) {
         Err(e)
             if e.sqlstate() == Some(INVALID_CATALOG_NAME)

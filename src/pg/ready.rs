@@ -42,6 +42,13 @@ impl Clock for SystemClock {
     }
 }
 
+/// `now + d`, or a century from now when `d` does not fit (`--wait-db=18446744073709551615`).
+pub fn deadline_after(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
+}
+
 /// How the server answered.
 #[derive(Debug)]
 pub enum Readiness {
@@ -79,7 +86,7 @@ pub struct ReadyReport {
 
 /// One readiness check: connect, start a session with Odoo's credentials, close it.
 pub fn probe(settings: &ConnSettings, timeout: Duration) -> Probe {
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(Instant::now(), timeout);
     match Connection::open_detailed(settings, &settings.database.value, deadline) {
         Ok(conn) => {
             let server_version = conn.server_version().map(str::to_string);
@@ -117,8 +124,8 @@ pub fn wait_ready_with(
     probe: &mut dyn FnMut(Duration) -> Probe,
 ) -> Result<ReadyReport, PgError> {
     let start = clock.now();
-    let deadline = start + timeout;
-    let max_delay = poll_interval.max((poll_interval * 4).min(Duration::from_secs(2)));
+    let deadline = deadline_after(start, timeout);
+    let max_delay = poll_interval.max(poll_interval.saturating_mul(4).min(Duration::from_secs(2)));
     let mut delay = poll_interval;
     let mut attempts: u32 = 0;
     loop {
@@ -159,7 +166,7 @@ pub fn wait_ready_with(
             log::debug!("PostgreSQL at {target} not ready (attempt {attempts}): {last}");
         }
         clock.sleep(pause);
-        delay = (delay * 2).min(max_delay);
+        delay = delay.saturating_mul(2).min(max_delay);
     }
 }
 
@@ -315,6 +322,30 @@ mod tests {
         );
         assert!(seen.len() > 5, "{seen:?}");
         assert!(seen.iter().all(|t| *t <= MAX_ATTEMPT));
+    }
+
+    #[test]
+    fn huge_timeouts_and_intervals_do_not_overflow() {
+        let clock = FakeClock::new();
+        let mut n = 0;
+        let r = wait_ready_with(
+            "db:5432",
+            Duration::MAX,
+            Duration::from_secs(u64::MAX / 3),
+            &clock,
+            &mut |t| {
+                assert!(t <= MAX_ATTEMPT);
+                n += 1;
+                if n == 1 {
+                    Probe::NotReady(refused())
+                } else {
+                    Probe::Ready(Readiness::Accepted { server_version: None })
+                }
+            },
+        );
+        assert!(matches!(r, Ok(ReadyReport { attempts: 2, .. })), "{r:?}");
+        let now = Instant::now();
+        assert!(deadline_after(now, Duration::MAX) > now);
     }
 
     #[test]
