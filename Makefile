@@ -9,8 +9,9 @@ TEST_IMAGE ?= odoo-sizer-test:dev
 TEST_ODOO_IMAGE ?= odoo-sizer-test-odoo:dev
 ODOO_CTX := target/test-odoo-context
 RUN_DIR := target/run
-# Debian packages the tests need (busybox-static: a shell for the stand-in Odoo test images).
-DEB_PACKAGES := busybox-static
+# Debian packages the tests need (busybox-static: a shell for the stand-in Odoo test images; postgresql: a
+# real server for the `pg` tests, started as throwaway clusters from /usr/lib/postgresql/<ver>/bin).
+DEB_PACKAGES := busybox-static postgresql
 
 export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
 export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)

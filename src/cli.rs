@@ -32,7 +32,8 @@ Examples:
 
 Exit codes:
   0 success, 1 changes needed / lint errors, 2 bad usage, 3 limits unknown,
-  4 config refused, 5 file error, 6 Docker error, 7 some targets failed";
+  4 config refused, 5 file error, 6 Docker error, 7 some targets failed,
+  8 PostgreSQL unreachable";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -12,8 +12,10 @@
 //! | 5 | a file could not be read or written |
 //! | 6 | the Docker engine could not be reached or refused a request |
 //! | 7 | some targets failed, others succeeded |
+//! | 8 | PostgreSQL did not answer in time, or refused the session needed for `--pg-max-connections auto` |
 
 use crate::limits::UnknownLimit;
+use crate::pg::{PgError, SettingsError};
 use crate::plan::PlanError;
 use crate::write::FileError;
 
@@ -29,6 +31,7 @@ pub enum Exit {
     Io = 5,
     Docker = 6,
     Partial = 7,
+    Database = 8,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -54,6 +57,12 @@ pub enum Error {
         value: String,
         why: String,
     },
+    /// PostgreSQL could not be reached or refused the session.
+    #[error(transparent)]
+    Pg(#[from] PgError),
+    /// The PostgreSQL connection settings (db_port, PASSWORD_FILE...) cannot be used.
+    #[error(transparent)]
+    PgSettings(#[from] SettingsError),
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -71,6 +80,10 @@ impl Error {
             Error::UnknownLimit(_) => Exit::LimitsUnknown,
             Error::File(_) => Exit::Io,
             Error::Plan(_) | Error::Environment { .. } => Exit::Usage,
+            Error::Pg(_) => Exit::Database,
+            Error::PgSettings(SettingsError::PasswordFile { .. }) => Exit::Io,
+            Error::PgSettings(e) if e.is_from_config_file() => Exit::ConfigRefused,
+            Error::PgSettings(_) => Exit::Usage,
             Error::Output(_) => Exit::Io,
         }
     }

@@ -10,5 +10,6 @@ pub mod error;
 pub mod limits;
 pub mod logging;
 pub mod odoo;
+pub mod pg;
 pub mod plan;
 pub mod write;
