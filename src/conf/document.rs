@@ -142,7 +142,41 @@ pub struct Document {
     section_index: HashMap<String, usize>,
     pub(crate) entries: Vec<Entry>,
     issues: Vec<Issue>,
-    first_invalid_byte: Option<usize>,
+    /// Where CPython's decoder fails on this file, when it is not valid UTF-8.
+    decode_error: Option<DecodeError>,
+}
+
+/// How CPython's incremental UTF-8 decoder meets the first invalid sequence.
+#[derive(Debug, Clone, Copy)]
+struct DecodeError {
+    /// Offset of the first byte that is not part of valid UTF-8.
+    offset: usize,
+    /// Lines ending at or before this offset were read (and parsed) before the decoder raised.
+    lines_read_until: usize,
+}
+
+impl DecodeError {
+    /// `TextIOWrapper` decodes 8 KiB chunks, each completely before any of its lines is parsed; an
+    /// incomplete sequence at a chunk's end waits for the next chunk, and one at the end of the file for
+    /// the final decode (after every complete line).
+    fn find(src: &[u8]) -> Option<DecodeError> {
+        let err = std::str::from_utf8(src).err()?;
+        let offset = err.valid_up_to();
+        let lines_read_until = match err.error_len() {
+            None => offset,
+            Some(len) => {
+                // A byte that never starts a sequence fails on its own; a bad continuation fails when the
+                // byte that breaks the sequence is decoded.
+                let never_lead = matches!(src.get(offset), Some(0x80..=0xc1 | 0xf5..=0xff));
+                let detected = if never_lead { offset } else { offset + len };
+                detected - detected % PY_DECODE_CHUNK
+            }
+        };
+        Some(DecodeError {
+            offset,
+            lines_read_until,
+        })
+    }
 }
 
 struct Parser {
@@ -164,19 +198,13 @@ impl Parser {
         let idx = self.doc.lines.len();
         let src = &self.doc.src;
         let content = src.get(start..content_end).unwrap_or_default();
-        let utf8 = match std::str::from_utf8(content) {
-            Ok(_) => true,
-            Err(e) => {
-                if self.doc.first_invalid_byte.is_none() {
-                    self.doc.first_invalid_byte = Some(start + e.valid_up_to());
-                }
-                self.doc.issues.push(Issue {
-                    line: idx + 1,
-                    kind: IssueKind::InvalidUtf8,
-                });
-                false
-            }
-        };
+        let utf8 = std::str::from_utf8(content).is_ok();
+        if !utf8 {
+            self.doc.issues.push(Issue {
+                line: idx + 1,
+                kind: IssueKind::InvalidUtf8,
+            });
+        }
         let (text_start, text_end, indent) = pychar::strip(src, start, content_end);
         let mut line = Line {
             start,
@@ -372,7 +400,7 @@ impl Document {
                 section_index: HashMap::new(),
                 entries: Vec::new(),
                 issues: Vec::new(),
-                first_invalid_byte: None,
+                decode_error: None,
             },
             cur_section: None,
             cur_entry: None,
@@ -398,6 +426,9 @@ impl Document {
             pos = end;
         }
         let mut doc = parser.doc;
+        if doc.lines.iter().any(|l| !l.utf8) {
+            doc.decode_error = DecodeError::find(&doc.src);
+        }
         for entry in &mut doc.entries {
             let kept = entry.value.trim_end_matches(pychar::is_space).len();
             entry.value.truncate(kept);
@@ -433,14 +464,14 @@ impl Document {
     /// line) only at the end.
     pub fn python_error(&self) -> Option<PythonError> {
         let immediate = self.issues.iter().find(|i| i.kind.is_immediate());
-        if let Some(bad) = self.first_invalid_byte {
-            let chunk_start = bad - bad % PY_DECODE_CHUNK;
+        if let Some(decode) = self.decode_error {
             if let Some(issue) = immediate {
-                let ends_before = self
-                    .lines
-                    .get(issue.line - 1)
-                    .is_some_and(|l| l.end <= chunk_start);
-                if ends_before {
+                // A line ending in a lone CR is complete only once the next character is decoded.
+                let read = self.lines.get(issue.line - 1).is_some_and(|l| {
+                    l.end < decode.lines_read_until
+                        || (l.end == decode.lines_read_until && l.ending != LineEnding::Cr)
+                });
+                if read {
                     return Some(PythonError {
                         class: issue.kind.python_class(),
                         lines: vec![issue.line],
@@ -450,7 +481,7 @@ impl Document {
             let line = self
                 .lines
                 .iter()
-                .position(|l| l.end > bad)
+                .position(|l| l.end > decode.offset)
                 .map_or(self.lines.len(), |i| i + 1);
             return Some(PythonError {
                 class: PyErrorClass::UnicodeDecode,
@@ -1229,6 +1260,16 @@ mod tests {
             class(&Document::parse(&bytes)).map(|c| c.0),
             Some(PyErrorClass::UnicodeDecode)
         );
+    }
+
+    #[test]
+    fn incomplete_sequence_at_the_end_is_found_only_after_every_complete_line() {
+        // `\xe9` could start a 3-byte sequence: the decoder waits for more, so line 1 is parsed first.
+        let d = Document::parse(b"x = 1\n; caf\xe9");
+        assert_eq!(class(&d), Some((PyErrorClass::MissingSectionHeader, vec![1])));
+        // Followed by a newline it is invalid at once, before any line of the chunk is parsed.
+        let d = Document::parse(b"x = 1\n; caf\xe9\n");
+        assert_eq!(class(&d), Some((PyErrorClass::UnicodeDecode, vec![2])));
     }
 
     #[test]
