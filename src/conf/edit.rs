@@ -171,8 +171,9 @@ struct Plan {
 }
 
 impl Plan {
-    /// Renders the edited bytes and fills in every change's `after` line.
-    fn render(&mut self, doc: &Document) -> Vec<u8> {
+    /// Renders the edited bytes, fills in every change's `after` line and returns the number of lines the
+    /// result must have (checked after re-parsing, so reported line numbers are right).
+    fn render(&mut self, doc: &Document) -> (Vec<u8>, usize) {
         let mut out = Vec::with_capacity(doc.src.len() + 256);
         let mut next_line = 1usize;
         let count = doc.lines.len();
@@ -209,7 +210,7 @@ impl Plan {
             out.extend_from_slice(line.ending.as_bytes());
             next_line += 1;
         }
-        out
+        (out, next_line - 1)
     }
 }
 
@@ -453,10 +454,10 @@ impl Document {
         if plan.changes.is_empty() {
             return Ok(Vec::new());
         }
-        let bytes = plan.render(self);
+        let (bytes, lines) = plan.render(self);
         let edited = Document::parse(&bytes);
-        let expected: Vec<(String, String)> = settings;
-        verify(self, &edited, section, &expected, created)?;
+        check_line_count(&edited, lines)?;
+        verify(self, &edited, section, &settings, created)?;
         *self = edited;
         let mut changes = plan.changes;
         changes.sort_by_key(|c| c.after);
@@ -607,7 +608,11 @@ impl Document {
 
     /// Plans a new `[section]` with the keys at the end of the file, after a blank line.
     fn plan_new_section(&self, plan: &mut Plan, section: &str, added: &[(String, String)]) {
-        let eol = self.line_ending();
+        // The last line's own ending: after a lone CR, an empty line ending in LF would merge into CRLF.
+        let eol = match self.lines.last().map(|l| l.ending) {
+            Some(LineEnding::None) | None => self.line_ending(),
+            Some(ending) => ending,
+        };
         let pos = self.lines.len();
         let list = plan.insert.entry(pos).or_default();
         if self.lines.last().is_some_and(|l| l.text_start != l.text_end) {
@@ -716,13 +721,25 @@ impl Document {
             before: Some(line),
             after: 0,
         });
-        let bytes = plan.render(self);
+        let (bytes, lines) = plan.render(self);
         let edited = Document::parse(&bytes);
+        check_line_count(&edited, lines)?;
         verify(self, &edited, &section, &[(key, new_value)], false)?;
         *self = edited;
         plan.changes
             .pop()
             .ok_or_else(|| EditError::Verification("no change recorded".to_string()))
+    }
+}
+
+fn check_line_count(edited: &Document, expected: usize) -> Result<(), EditError> {
+    if edited.line_count() == expected {
+        Ok(())
+    } else {
+        Err(EditError::Verification(format!(
+            "the edited file has {} lines instead of {expected} (line endings merged)",
+            edited.line_count()
+        )))
     }
 }
 
@@ -976,6 +993,16 @@ mod tests {
         );
         let (out, _) = edit("; just comments\n\n", &[("workers", "4")]);
         assert_eq!(out, "; just comments\n\n[options]\nworkers = 4\n");
+    }
+
+    #[test]
+    fn lone_cr_files_get_lone_cr_lines() {
+        // An empty separator line ending in LF after a lone CR would merge into one CRLF terminator.
+        let (out, changes) = edit("[a]\nx = 1\r", &[("workers", "4")]);
+        assert_eq!(out, "[a]\nx = 1\r\r[options]\rworkers = 4\r");
+        assert_eq!(changes.iter().map(|c| c.after).collect::<Vec<_>>(), vec![4, 5]);
+        let (out, _) = edit("[options]\rx = 1\r", &[("workers", "4")]);
+        assert_eq!(out, "[options]\rx = 1\rworkers = 4\r");
     }
 
     #[test]
