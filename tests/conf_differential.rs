@@ -8,7 +8,7 @@ mod support;
 
 use odoo_sizer::conf::{pychar, Document};
 use proptest::prelude::*;
-use support::{assert_agree, python, python_paths, request, Outcome};
+use support::{assert_agree, ini_file, python, python_paths, request, Outcome};
 
 const CORPUS: &[&str] = &[
     "",
@@ -189,108 +189,7 @@ fn lower_matches_python_for_every_code_point() {
     }
 }
 
-// ---- generated files -------------------------------------------------------------------------------
-
-fn pick(items: &'static [&'static str]) -> impl Strategy<Value = String> {
-    proptest::sample::select(items).prop_map(str::to_string)
-}
-
-fn indent() -> impl Strategy<Value = String> {
-    prop_oneof![
-        6 => Just(String::new()),
-        2 => pick(&[" ", "  ", "\t", "    "]),
-        1 => pick(&["\u{a0}", "\u{3000}", "\u{1c}", "\u{0b}", "\u{0c}", " \u{2003}", "\u{85}"]),
-    ]
-}
-
-fn space() -> impl Strategy<Value = String> {
-    prop_oneof![
-        4 => Just(String::new()),
-        4 => Just(" ".to_string()),
-        1 => pick(&["  ", "\t", "\u{a0}", "\u{2028}", "\u{1f}", " \u{3000}"]),
-    ]
-}
-
-fn key() -> impl Strategy<Value = String> {
-    prop_oneof![
-        8 => pick(&["workers", "Workers", "WORKERS", "limit_time_cpu", "db_maxconn", "max_cron_threads", "a", "b"]),
-        2 => pick(&["x-y", "key with space", "ΑΣ", "Σ", "İx", "k\u{200b}", "k]", "\u{feff}k", "\u{a7cb}K", "é"]),
-        1 => Just(String::new()),
-    ]
-}
-
-fn value() -> impl Strategy<Value = String> {
-    prop_oneof![
-        6 => pick(&["4", "0", "root:2", "True", "/mnt/extra-addons", "^%d$"]),
-        3 => pick(&["", "4 ; four", "x # y", "; c", "a=b", "a:b", "[v]", "é", "v\u{a0}", "\u{3000}v", "4;x"]),
-    ]
-}
-
-fn delim() -> impl Strategy<Value = String> {
-    prop_oneof![4 => pick(&["=", ":"]), 1 => pick(&["=:", ":=", "=="])]
-}
-
-fn section_name() -> impl Strategy<Value = String> {
-    pick(&[
-        "options",
-        "options",
-        "Options",
-        "DEFAULT",
-        "queue_job",
-        "a]b",
-        " options ",
-        "default",
-        "x",
-    ])
-}
-
-/// One line's content (no terminator).
-fn line() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        3 => (indent(), section_name(), pick(&["", "", " junk", " ; c", "]"]))
-            .prop_map(|(i, n, t)| format!("{i}[{n}]{t}").into_bytes()),
-        10 => (indent(), key(), space(), delim(), space(), value())
-            .prop_map(|(i, k, s1, d, s2, v)| format!("{i}{k}{s1}{d}{s2}{v}").into_bytes()),
-        3 => (indent(), pick(&[";", "#"]), pick(&["", " workers = 0", "workers=0", " doc text", " x:"]))
-            .prop_map(|(i, p, t)| format!("{i}{p}{t}").into_bytes()),
-        3 => pick(&["", "", " ", "\t", "\u{a0}", "\u{3000}", "\u{0c}"]).prop_map(String::into_bytes),
-        3 => (pick(&[" ", "  ", "\t", "    ", "\u{3000}"]), pick(&["cont", "more = x", "/b", "# c", "[s]"]))
-            .prop_map(|(i, t)| format!("{i}{t}").into_bytes()),
-        1 => pick(&["garbage", "[]", "[x", "\u{feff}[options]", "]x["]).prop_map(String::into_bytes),
-        1 => pick(&["; caf\u{e9}"]).prop_map(|s| {
-            let mut b = s.into_bytes();
-            b.push(0xe9); // a Latin-1 byte: invalid UTF-8
-            b
-        }),
-    ]
-}
-
-fn ending() -> impl Strategy<Value = &'static [u8]> {
-    prop_oneof![8 => Just(&b"\n"[..]), 2 => Just(&b"\r\n"[..]), 1 => Just(&b"\r"[..])]
-}
-
-/// A whole file: usually starting with `[options]`, lines with mixed endings, maybe no final newline.
-pub fn ini_file() -> impl Strategy<Value = Vec<u8>> {
-    (
-        proptest::bool::weighted(0.8),
-        proptest::collection::vec((line(), ending()), 0..16),
-        proptest::bool::weighted(0.8),
-    )
-        .prop_map(|(header, lines, final_newline)| {
-            let mut out = Vec::new();
-            if header {
-                out.extend_from_slice(b"[options]\n");
-            }
-            let n = lines.len();
-            for (i, (content, end)) in lines.into_iter().enumerate() {
-                out.extend_from_slice(&content);
-                if i + 1 < n || final_newline {
-                    out.extend_from_slice(end);
-                }
-            }
-            out
-        })
-}
+// ---- generated files (generators in conf_support.rs) ------------------------------------------------
 
 /// Batches per run (`CONF_DIFF_CASES=2000 cargo test --release --test conf_differential` for a long soak).
 fn cases() -> u32 {
