@@ -23,6 +23,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::RangeInclusive;
 
 use super::issue::{Issue, IssueKind, PyErrorClass, PythonError};
@@ -111,7 +112,70 @@ pub(crate) struct Section {
     pub(crate) entries: Vec<usize>,
     /// Python's dict: one slot per key in first-seen order, holding the entry that wins (the last).
     pub(crate) effective: Vec<usize>,
-    index: HashMap<String, usize>,
+    /// Line of the first entry of each slot (for duplicate messages).
+    first_line: Vec<usize>,
+    /// Key hash → slot. Keys are compared on lookup, so a hash collision only costs a linear scan.
+    index: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
+}
+
+/// Text that is a slice of the source in the common case, and owned only when Python's view differs from
+/// the bytes (a lower-cased key, a value joined from continuation lines, invalid UTF-8 decoded lossily).
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    /// A byte range of the source that is valid UTF-8.
+    Span(usize, usize),
+    Owned(String),
+}
+
+/// FNV-1a over the key bytes: keys are short, and parsing must not be dominated by SipHash.
+fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The index's keys are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn text_of<'a>(src: &'a [u8], t: &'a Text) -> &'a str {
+    match t {
+        Text::Span(s, e) => src
+            .get(*s..*e)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default(),
+        Text::Owned(s) => s,
+    }
+}
+
+/// The slot of `key` in `section`, comparing keys (not just hashes).
+fn slot_of(src: &[u8], entries: &[Entry], section: &Section, key: &str) -> Option<usize> {
+    let key_of = |slot: usize| {
+        section
+            .effective
+            .get(slot)
+            .and_then(|&e| entries.get(e))
+            .map(|e| text_of(src, &e.key))
+    };
+    let slot = *section.index.get(&key_hash(key))?;
+    if key_of(slot) == Some(key) {
+        return Some(slot);
+    }
+    (0..section.effective.len()).find(|&slot| key_of(slot) == Some(key))
 }
 
 #[derive(Debug, Clone)]
@@ -120,7 +184,8 @@ pub(crate) struct Entry {
     pub(crate) line: usize,
     /// Last line holding a part of the value (the entry line itself, or its last continuation line).
     pub(crate) last_line: usize,
-    pub(crate) key: String,
+    /// The key as Python sees it (rstripped, lower-cased).
+    pub(crate) key: Text,
     pub(crate) key_start: usize,
     pub(crate) key_end: usize,
     pub(crate) delim: usize,
@@ -128,7 +193,10 @@ pub(crate) struct Entry {
     pub(crate) value_start: usize,
     pub(crate) value_end: usize,
     /// The value as Python returns it (continuations joined, right-stripped).
-    pub(crate) value: String,
+    pub(crate) value: Text,
+    /// Blank lines seen since the last part of the value: they become `\n`s only if a continuation line
+    /// follows (trailing ones are removed by Python's final `rstrip()`).
+    pending_blank: usize,
     pub(crate) continuation: Vec<usize>,
 }
 
@@ -228,7 +296,7 @@ impl Parser {
                 // Empty after strip: part of the current value, if any (empty_lines_in_values=True).
                 if let Some(e) = self.cur_entry {
                     if let Some(entry) = self.doc.entries.get_mut(e) {
-                        entry.value.push('\n');
+                        entry.pending_blank += 1;
                     }
                     line.kind = Kind::Blank(Some(e));
                 }
@@ -236,10 +304,19 @@ impl Parser {
             Some(b'#' | b';') => line.kind = Kind::Comment,
             Some(_) => match self.cur_entry {
                 Some(e) if indent > self.indent_level => {
-                    let text = lossy(src.get(text_start..text_end).unwrap_or_default());
+                    let part = lossy(src.get(text_start..text_end).unwrap_or_default());
                     if let Some(entry) = self.doc.entries.get_mut(e) {
-                        entry.value.push('\n');
-                        entry.value.push_str(&text);
+                        let mut value = match std::mem::replace(&mut entry.value, Text::Owned(String::new()))
+                        {
+                            Text::Owned(v) => v,
+                            span => text_of(src, &span).to_string(),
+                        };
+                        for _ in 0..=entry.pending_blank {
+                            value.push('\n');
+                        }
+                        value.push_str(&part);
+                        entry.value = Text::Owned(value);
+                        entry.pending_blank = 0;
                         entry.last_line = idx;
                         entry.continuation.push(idx);
                     }
@@ -247,7 +324,7 @@ impl Parser {
                 }
                 _ => {
                     self.indent_level = indent;
-                    line.kind = self.statement(idx, text_start, text_end);
+                    line.kind = self.statement(idx, text_start, text_end, utf8);
                     line.section = self.cur_section;
                 }
             },
@@ -256,7 +333,7 @@ impl Parser {
     }
 
     /// A non-blank, non-comment, non-continuation line: a header, an option, or an error.
-    fn statement(&mut self, idx: usize, ts: usize, te: usize) -> Kind {
+    fn statement(&mut self, idx: usize, ts: usize, te: usize, utf8: bool) -> Kind {
         let src = &self.doc.src;
         let text = src.get(ts..te).unwrap_or_default();
         if let Some(name_end) = header_end(text) {
@@ -286,10 +363,20 @@ impl Parser {
         let delim = ts + rel;
         let key_end = pychar::rstrip(src, ts, delim);
         let value_start = pychar::lstrip(src, delim + 1, te);
-        let key = pychar::lower(&lossy(src.get(ts..key_end).unwrap_or_default())).into_owned();
-        let value = lossy(src.get(value_start..te).unwrap_or_default()).into_owned();
+        let raw_key = lossy(src.get(ts..key_end).unwrap_or_default());
+        let key = match (utf8, pychar::lower(&raw_key)) {
+            (true, Cow::Borrowed(_)) => Text::Span(ts, key_end),
+            (_, lowered) => Text::Owned(lowered.into_owned()),
+        };
+        let value = if utf8 {
+            Text::Span(value_start, te)
+        } else {
+            Text::Owned(lossy(src.get(value_start..te).unwrap_or_default()).into_owned())
+        };
+        let key_str = text_of(src, &key);
+        let empty_key = key_str.is_empty();
         let eid = self.doc.entries.len();
-        if in_section && key.is_empty() {
+        if in_section && empty_key {
             self.doc.issues.push(Issue {
                 line: idx + 1,
                 kind: IssueKind::EmptyKey,
@@ -298,19 +385,14 @@ impl Parser {
         if let Some(sid) = self.cur_section {
             if let Some(section) = self.doc.sections.get_mut(sid) {
                 section.entries.push(eid);
-                match section.index.get(&key) {
-                    Some(&slot) => {
-                        let first_line = section
-                            .entries
-                            .iter()
-                            .filter_map(|&e| self.doc.entries.get(e))
-                            .find(|e| e.key == key)
-                            .map_or(idx + 1, |e| e.line + 1);
+                match slot_of(src, &self.doc.entries, section, key_str) {
+                    Some(slot) => {
+                        let first_line = section.first_line.get(slot).map_or(idx + 1, |l| l + 1);
                         self.doc.issues.push(Issue {
                             line: idx + 1,
                             kind: IssueKind::DuplicateOption {
                                 section: section.name.clone(),
-                                key: key.clone(),
+                                key: key_str.to_string(),
                                 first_line,
                             },
                         });
@@ -319,13 +401,17 @@ impl Parser {
                         }
                     }
                     None => {
-                        section.index.insert(key.clone(), section.effective.len());
+                        section
+                            .index
+                            .entry(key_hash(key_str))
+                            .or_insert(section.effective.len());
                         section.effective.push(eid);
+                        section.first_line.push(idx);
                     }
                 }
             }
         }
-        self.cur_entry = if key.is_empty() { None } else { Some(eid) };
+        self.cur_entry = if empty_key { None } else { Some(eid) };
         self.doc.entries.push(Entry {
             section: self.cur_section,
             line: idx,
@@ -337,6 +423,7 @@ impl Parser {
             value_start,
             value_end: te,
             value,
+            pending_blank: 0,
             continuation: Vec::new(),
         });
         Kind::Entry(eid)
@@ -368,7 +455,8 @@ impl Parser {
                     headers: vec![idx],
                     entries: Vec::new(),
                     effective: Vec::new(),
-                    index: HashMap::new(),
+                    first_line: Vec::new(),
+                    index: HashMap::default(),
                 });
                 sid
             }
@@ -430,8 +518,14 @@ impl Document {
             doc.decode_error = DecodeError::find(&doc.src);
         }
         for entry in &mut doc.entries {
-            let kept = entry.value.trim_end_matches(pychar::is_space).len();
-            entry.value.truncate(kept);
+            // Python's final `rstrip()`: parts are stripped already, but stay exact for lossy text too.
+            match &mut entry.value {
+                Text::Owned(v) => {
+                    let kept = v.trim_end_matches(pychar::is_space).len();
+                    v.truncate(kept);
+                }
+                Text::Span(s, e) => *e = pychar::rstrip(&doc.src, *s, *e),
+            }
         }
         doc
     }
@@ -591,6 +685,10 @@ impl Document {
         self.section_index.get(name).and_then(|&i| self.sections.get(i))
     }
 
+    pub(crate) fn entry_by_id(&self, id: usize) -> Option<EntryRef<'_>> {
+        (id < self.entries.len()).then_some(EntryRef { doc: self, id })
+    }
+
     pub(crate) fn section_id(&self, name: &str) -> Option<usize> {
         self.section_index.get(name).copied()
     }
@@ -600,7 +698,7 @@ impl Document {
             .effective
             .iter()
             .filter_map(|&e| self.entries.get(e))
-            .map(|e| (e.key.as_str(), e.value.as_str()))
+            .map(|e| (text_of(&self.src, &e.key), text_of(&self.src, &e.value)))
     }
 
     /// The keys of `[DEFAULT]` (`RawConfigParser.defaults()`), empty when there is none.
@@ -653,9 +751,19 @@ impl Document {
     /// The entry Python keeps for `key` (lower-case) in `section` itself (not inherited from `[DEFAULT]`).
     pub fn entry(&self, section: &str, key: &str) -> Option<EntryRef<'_>> {
         let s = self.section(section)?;
-        let slot = *s.index.get(key)?;
+        let slot = slot_of(&self.src, &self.entries, s, key)?;
         let id = *s.effective.get(slot)?;
         Some(EntryRef { doc: self, id })
+    }
+
+    /// The entry the value of `key` in `values(section)` comes from: the section's own entry, else the one
+    /// inherited from `[DEFAULT]` (for line numbers of inherited values).
+    pub fn source_entry(&self, section: &str, key: &str) -> Option<EntryRef<'_>> {
+        if section != DEFAULT_SECTION && !self.has_section(section) {
+            return None;
+        }
+        self.entry(section, key)
+            .or_else(|| self.entry(DEFAULT_SECTION, key))
     }
 
     /// Every `key = value` line in file order, duplicates and lines before any header included.
@@ -860,7 +968,7 @@ impl<'a> EntryRef<'a> {
 
     /// The key as Python sees it (rstripped, lower-cased).
     pub fn key(&self) -> &'a str {
-        self.raw().map_or("", |e| e.key.as_str())
+        self.raw().map_or("", |e| text_of(&self.doc.src, &e.key))
     }
 
     /// The key as written in the file.
@@ -876,7 +984,7 @@ impl<'a> EntryRef<'a> {
 
     /// The value as Python reads it (continuation lines joined with `\n`). May be a secret.
     pub fn value(&self) -> &'a str {
-        self.raw().map_or("", |e| e.value.as_str())
+        self.raw().map_or("", |e| text_of(&self.doc.src, &e.value))
     }
 
     /// The value's bytes on the entry line, stripped (without continuation lines).
@@ -938,10 +1046,13 @@ impl<'a> EntryRef<'a> {
         let Some(section) = e.section.and_then(|s| self.doc.sections.get(s)) else {
             return false;
         };
-        section
-            .index
-            .get(&e.key)
-            .and_then(|&slot| section.effective.get(slot))
+        slot_of(
+            &self.doc.src,
+            &self.doc.entries,
+            section,
+            text_of(&self.doc.src, &e.key),
+        )
+        .and_then(|slot| section.effective.get(slot))
             == Some(&self.id)
     }
 
@@ -1171,6 +1282,12 @@ mod tests {
             p(&[("a", "1"), ("b", "2"), ("d", "5")])
         );
         assert!(d.values("missing").is_none());
+        assert_eq!(
+            d.source_entry("options", "a").map(|e| (e.line(), e.section())),
+            Some((2, Some("DEFAULT")))
+        );
+        assert_eq!(d.source_entry("options", "b").map(|e| e.line()), Some(5));
+        assert!(d.source_entry("missing", "a").is_none());
         // A key repeated across two DEFAULT blocks is a duplicate.
         let d = doc("[DEFAULT]\na = 1\n[DEFAULT]\nA = 2\n");
         assert_eq!(class(&d), Some((PyErrorClass::DuplicateOption, vec![4])));

@@ -981,6 +981,15 @@ mod tests {
     }
 
     #[test]
+    fn adds_after_a_bare_last_header_without_newline() {
+        assert_eq!(edit("[options]", &[("workers", "4")]).0, "[options]\nworkers = 4");
+        assert_eq!(
+            edit("[options]\r\n", &[("workers", "4")]).0,
+            "[options]\r\nworkers = 4\r\n"
+        );
+    }
+
+    #[test]
     fn creates_the_section_when_absent() {
         let (out, changes) = edit("", &[("workers", "4")]);
         assert_eq!(out, "[options]\nworkers = 4\n");

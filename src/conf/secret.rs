@@ -66,7 +66,7 @@ impl Document {
         };
         let content = self.src.get(line.start..line.content_end).unwrap_or_default();
         let rel = |abs: usize| abs.saturating_sub(line.start);
-        let secret_entry = |e: usize| self.entries.get(e).is_some_and(|e| is_secret_key(&e.key));
+        let secret_entry = |e: usize| self.entry_by_id(e).is_some_and(|e| e.is_secret());
         match line.kind {
             Kind::Entry(e) if secret_entry(e) => match self.entries.get(e) {
                 Some(entry) if entry.value_start < entry.value_end => {
