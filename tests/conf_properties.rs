@@ -32,6 +32,22 @@ proptest! {
     fn render_of_parse_is_identity_for_ini_like_bytes(bytes in ini_file()) {
         prop_assert_eq!(Document::parse(&bytes).render(), bytes);
     }
+
+    /// Edits never panic on any input, and a refused edit leaves the document untouched.
+    #[test]
+    fn edits_are_total(bytes in prop_oneof![ini_file(), proptest::collection::vec(any::<u8>(), 0..300)], settings in settings()) {
+        let mut doc = Document::parse(&bytes);
+        if doc.set_many("options", settings.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_err() {
+            prop_assert_eq!(doc.render(), bytes.clone());
+        }
+        let mut doc = Document::parse(&bytes);
+        for line in 0..=doc.line_count() + 1 {
+            let before = doc.render();
+            if doc.move_inline_comment(line).is_err() {
+                prop_assert_eq!(doc.render(), before);
+            }
+        }
+    }
 }
 
 fn settings() -> impl Strategy<Value = Vec<(String, String)>> {

@@ -561,7 +561,7 @@ impl Document {
         if let Some(decode) = self.decode_error {
             if let Some(issue) = immediate {
                 // A line ending in a lone CR is complete only once the next character is decoded.
-                let read = self.lines.get(issue.line - 1).is_some_and(|l| {
+                let read = self.lines.get(issue.line.saturating_sub(1)).is_some_and(|l| {
                     l.end < decode.lines_read_until
                         || (l.end == decode.lines_read_until && l.ending != LineEnding::Cr)
                 });

@@ -406,7 +406,7 @@ impl Document {
                         line: entry.line(),
                     });
                 }
-                let idx = entry.line() - 1;
+                let idx = entry.line().saturating_sub(1);
                 let content = self.updated_entry_line(idx, value);
                 plan.replace.insert(idx, (content, plan.changes.len()));
                 plan.changes.push(Change {
@@ -474,7 +474,7 @@ impl Document {
         };
         let at = |abs: usize| self.src.get(line.start..abs).unwrap_or_default();
         let rest = |abs: usize| self.src.get(abs..line.content_end).unwrap_or_default();
-        let mut out = Vec::with_capacity(line.content_end - line.start + value.len());
+        let mut out = Vec::with_capacity(line.content_end.saturating_sub(line.start) + value.len());
         if entry.value_start == entry.value_end {
             // `key =` or `key = ` (trailing spaces are the separator): add a space in the file's style.
             out.extend_from_slice(at(entry.delim + 1));

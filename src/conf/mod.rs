@@ -7,6 +7,21 @@
 //! [`Document::move_inline_comment`]) and masking ([`is_secret_key`], [`Document::masked`]).
 //! Must not: read or write files, know Odoo's option table or types, or decide policy (whether a problem
 //! is an error or a warning is for `lint`/`apply`).
+//!
+//! ```
+//! use odoo_sizer::conf::Document;
+//!
+//! let mut doc = Document::parse(b"[options]\r\naddons_path = /mnt/extra-addons\r\n; workers = 0\r\n");
+//! assert!(doc.is_loadable()); // what `RawConfigParser().read()` would say
+//! let changes = doc.set_many("options", [("workers", "5"), ("max_cron_threads", "1")])?;
+//! assert_eq!(
+//!     doc.as_str(),
+//!     Some("[options]\r\naddons_path = /mnt/extra-addons\r\nmax_cron_threads = 1\r\nworkers = 5\r\n")
+//! );
+//! assert_eq!(changes[0].to_string(), "line 3: [options] max_cron_threads = 1 (added)");
+//! assert_eq!(doc.values("options").and_then(|v| v.get("workers").map(String::from)), Some("5".into()));
+//! # Ok::<(), odoo_sizer::conf::EditError>(())
+//! ```
 
 // Input-dependent code paths must not be able to panic.
 #![cfg_attr(
