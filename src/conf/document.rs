@@ -748,10 +748,11 @@ impl Document {
         Some(Values::from_borrowed(self.pairs(own).collect()))
     }
 
-    /// The entry Python keeps for `key` (lower-case) in `section` itself (not inherited from `[DEFAULT]`).
+    /// The entry Python keeps for `key` in `section` itself (not inherited from `[DEFAULT]`). The key is
+    /// lower-cased first, as Python does.
     pub fn entry(&self, section: &str, key: &str) -> Option<EntryRef<'_>> {
         let s = self.section(section)?;
-        let slot = slot_of(&self.src, &self.entries, s, key)?;
+        let slot = slot_of(&self.src, &self.entries, s, &pychar::lower(key))?;
         let id = *s.effective.get(slot)?;
         Some(EntryRef { doc: self, id })
     }
@@ -1161,6 +1162,9 @@ mod tests {
         let d = doc("[queue_job]\nChannels: root:2\nA = b:c\nURL: http://x=1\n");
         let v = d.values("queue_job").unwrap_or_default();
         assert_eq!(v.get("channels"), Some("root:2"));
+        assert!(d
+            .entry("queue_job", "CHANNELS")
+            .is_some_and(|e| e.key() == "channels"));
         assert_eq!(v.get("a"), Some("b:c"));
         assert_eq!(v.get("url"), Some("http://x=1"));
         let e = d.entry("queue_job", "channels").expect("entry");

@@ -82,8 +82,8 @@ impl fmt::Display for IssueKind {
             IssueKind::MissingSectionHeader { bom: true } => write!(
                 f,
                 "the file starts with a UTF-8 byte-order mark (BOM), which Python does not skip, so the first \
-                 header is not recognised and Odoo refuses the file (MissingSectionHeaderError); save the \
-                 file as UTF-8 without BOM"
+                 line is read as neither a section header nor a comment and Odoo refuses the file \
+                 (MissingSectionHeaderError); save the file as UTF-8 without BOM"
             ),
             IssueKind::MissingSectionHeader { bom: false } => write!(
                 f,
