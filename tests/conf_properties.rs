@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use support::{ini_file, pick, python, show, Outcome};
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn render_of_parse_is_identity_for_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -96,7 +96,7 @@ fn set_cases() -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: set_cases(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: set_cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// ~24 batches × 60 files; each batch is checked with one python3 request.
     #[test]
