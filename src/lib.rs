@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod conf;
 pub mod error;
 pub mod limits;
 pub mod logging;

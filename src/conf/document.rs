@@ -1,0 +1,1413 @@
+//! The lossless odoo.conf document: a hand-written, linear scanner over the file's bytes that records every
+//! line (with its original terminator) and interprets it exactly as CPython 3.11's
+//! `configparser.RawConfigParser()._read` would, plus read-only views over the result.
+//!
+//! Owns: line splitting (universal newlines), the parse state machine, [`Document`] and its views
+//! ([`LineRef`], [`EntryRef`], [`Values`]). Must not: edit (see `edit`), mask (see `secret`), or know which
+//! keys Odoo has (that is the options table's job).
+//!
+//! The state machine mirrors `_read` line by line:
+//! - a line whose `str.strip()` is empty is blank; it is appended (as an empty part) to the value being read,
+//!   if any; a line whose stripped text starts with `#` or `;` is a comment and changes nothing;
+//! - a line indented deeper (in code points) than the last non-continuation line continues the current
+//!   value, when there is one (an empty key does not count, as `''` is falsy in Python);
+//! - otherwise `[name]` (`re.match(r"\[(?P<header>.+)\]")` on the stripped line: the LAST `]` closes it and
+//!   anything after it is ignored) starts a section, and anything else is `key <=|:> value` split at the
+//!   first delimiter, the key `rstrip()`ed and lower-cased;
+//! - the final value is `"\n".join(parts).rstrip()`.
+//!
+//! Where Python stops at the first fatal error, parsing continues so every problem can be reported: after a
+//! duplicate, later values win (what `strict=False` would do); lines before the first header are kept as
+//! entries of no section.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::RangeInclusive;
+
+use super::issue::{Issue, IssueKind, PyErrorClass, PythonError};
+use super::pychar;
+
+/// The name of the section whose keys every other section inherits.
+pub const DEFAULT_SECTION: &str = "DEFAULT";
+
+/// Size of the chunks CPython's `TextIOWrapper` decodes at a time (`_CHUNK_SIZE`).
+const PY_DECODE_CHUNK: usize = 8192;
+
+/// How a line ends in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineEnding {
+    Lf,
+    CrLf,
+    /// A lone carriage return (old Mac files): Python's universal newlines end the line there too.
+    Cr,
+    /// The last line of a file that does not end with a newline.
+    None,
+}
+
+impl LineEnding {
+    pub fn as_bytes(self) -> &'static [u8] {
+        match self {
+            LineEnding::Lf => b"\n",
+            LineEnding::CrLf => b"\r\n",
+            LineEnding::Cr => b"\r",
+            LineEnding::None => b"",
+        }
+    }
+}
+
+/// What a line is to Python.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Nothing but (Unicode) whitespace.
+    Blank,
+    /// Stripped text starts with `#` or `;` (at any indentation).
+    Comment,
+    SectionHeader,
+    /// The first line of a `key = value` entry (also an empty key, which is a parse error).
+    Entry,
+    /// An indented line that Python appends to the previous entry's value.
+    Continuation,
+    /// No delimiter: part of a `ParsingError` (or of the missing-section-header error before any header).
+    Invalid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `Some(entry)` when Python appends this empty line to that entry's value.
+    Blank(Option<usize>),
+    Comment,
+    Header,
+    Entry(usize),
+    Continuation(usize),
+    Invalid,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Line {
+    pub(crate) start: usize,
+    /// End of the content, before the terminator.
+    pub(crate) content_end: usize,
+    /// End including the terminator.
+    pub(crate) end: usize,
+    pub(crate) ending: LineEnding,
+    /// The content after Python's `str.strip()`.
+    pub(crate) text_start: usize,
+    pub(crate) text_end: usize,
+    /// Leading whitespace in code points (what Python compares for continuation lines).
+    pub(crate) indent: usize,
+    pub(crate) kind: Kind,
+    /// Logical section the line belongs to (a header belongs to its own section); `None` before any header.
+    pub(crate) section: Option<usize>,
+    pub(crate) utf8: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Section {
+    pub(crate) name: String,
+    /// Line indices of its headers (several only for `[DEFAULT]` or a duplicated section).
+    pub(crate) headers: Vec<usize>,
+    /// Every entry, in file order, duplicates included.
+    pub(crate) entries: Vec<usize>,
+    /// Python's dict: one slot per key in first-seen order, holding the entry that wins (the last).
+    pub(crate) effective: Vec<usize>,
+    /// Line of the first entry of each slot (for duplicate messages).
+    first_line: Vec<usize>,
+    /// Key hash → slot. Keys are compared on lookup, so a hash collision only costs a linear scan.
+    index: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
+}
+
+/// Text that is a slice of the source in the common case, and owned only when Python's view differs from
+/// the bytes (a lower-cased key, a value joined from continuation lines, invalid UTF-8 decoded lossily).
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    /// A byte range of the source that is valid UTF-8.
+    Span(usize, usize),
+    Owned(String),
+}
+
+/// FNV-1a over the key bytes: keys are short, and parsing must not be dominated by SipHash.
+fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The index's keys are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn text_of<'a>(src: &'a [u8], t: &'a Text) -> &'a str {
+    match t {
+        Text::Span(s, e) => src
+            .get(*s..*e)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default(),
+        Text::Owned(s) => s,
+    }
+}
+
+/// The slot of `key` in `section`, comparing keys (not just hashes).
+fn slot_of(src: &[u8], entries: &[Entry], section: &Section, key: &str) -> Option<usize> {
+    let key_of = |slot: usize| {
+        section
+            .effective
+            .get(slot)
+            .and_then(|&e| entries.get(e))
+            .map(|e| text_of(src, &e.key))
+    };
+    let slot = *section.index.get(&key_hash(key))?;
+    if key_of(slot) == Some(key) {
+        return Some(slot);
+    }
+    (0..section.effective.len()).find(|&slot| key_of(slot) == Some(key))
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) section: Option<usize>,
+    pub(crate) line: usize,
+    /// Last line holding a part of the value (the entry line itself, or its last continuation line).
+    pub(crate) last_line: usize,
+    /// The key as Python sees it (rstripped, lower-cased).
+    pub(crate) key: Text,
+    pub(crate) key_start: usize,
+    pub(crate) key_end: usize,
+    pub(crate) delim: usize,
+    /// The value's text on the entry line, stripped.
+    pub(crate) value_start: usize,
+    pub(crate) value_end: usize,
+    /// The value as Python returns it (continuations joined, right-stripped).
+    pub(crate) value: Text,
+    /// Blank lines seen since the last part of the value: they become `\n`s only if a continuation line
+    /// follows (trailing ones are removed by Python's final `rstrip()`).
+    pending_blank: usize,
+    pub(crate) continuation: Vec<usize>,
+}
+
+/// A parsed odoo.conf file that owns every byte of it. Parsing never fails: problems are reported as
+/// [`Issue`]s, and [`Document::render`] returns the input unchanged.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub(crate) src: Vec<u8>,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) sections: Vec<Section>,
+    section_index: HashMap<String, usize>,
+    pub(crate) entries: Vec<Entry>,
+    issues: Vec<Issue>,
+    /// Where CPython's decoder fails on this file, when it is not valid UTF-8.
+    decode_error: Option<DecodeError>,
+}
+
+/// How CPython's incremental UTF-8 decoder meets the first invalid sequence.
+#[derive(Debug, Clone, Copy)]
+struct DecodeError {
+    /// Offset of the first byte that is not part of valid UTF-8.
+    offset: usize,
+    /// Lines ending at or before this offset were read (and parsed) before the decoder raised.
+    lines_read_until: usize,
+}
+
+impl DecodeError {
+    /// `TextIOWrapper` decodes 8 KiB chunks, each completely before any of its lines is parsed; an
+    /// incomplete sequence at a chunk's end waits for the next chunk, and one at the end of the file for
+    /// the final decode (after every complete line).
+    fn find(src: &[u8]) -> Option<DecodeError> {
+        let err = std::str::from_utf8(src).err()?;
+        let offset = err.valid_up_to();
+        let lines_read_until = match err.error_len() {
+            None => offset,
+            Some(len) => {
+                // A byte that never starts a sequence fails on its own; a bad continuation fails when the
+                // byte that breaks the sequence is decoded.
+                let never_lead = matches!(src.get(offset), Some(0x80..=0xc1 | 0xf5..=0xff));
+                let detected = if never_lead { offset } else { offset + len };
+                detected - detected % PY_DECODE_CHUNK
+            }
+        };
+        Some(DecodeError {
+            offset,
+            lines_read_until,
+        })
+    }
+}
+
+struct Parser {
+    doc: Document,
+    cur_section: Option<usize>,
+    /// Entry whose value continuation lines extend (Python's truthy `optname`).
+    cur_entry: Option<usize>,
+    indent_level: usize,
+    /// A missing-section-header error was reported; lines before the first header are no longer checked.
+    reported_orphan: bool,
+}
+
+fn lossy(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+impl Parser {
+    fn line(&mut self, start: usize, content_end: usize, end: usize, ending: LineEnding) {
+        let idx = self.doc.lines.len();
+        let src = &self.doc.src;
+        let content = src.get(start..content_end).unwrap_or_default();
+        let utf8 = std::str::from_utf8(content).is_ok();
+        if !utf8 {
+            self.doc.issues.push(Issue {
+                line: idx + 1,
+                kind: IssueKind::InvalidUtf8,
+            });
+        }
+        let (text_start, text_end, indent) = pychar::strip(src, start, content_end);
+        let mut line = Line {
+            start,
+            content_end,
+            end,
+            ending,
+            text_start,
+            text_end,
+            indent,
+            kind: Kind::Blank(None),
+            section: self.cur_section,
+            utf8,
+        };
+        let first = if text_start == text_end {
+            None
+        } else {
+            src.get(text_start).copied()
+        };
+        match first {
+            None => {
+                // Empty after strip: part of the current value, if any (empty_lines_in_values=True).
+                if let Some(e) = self.cur_entry {
+                    if let Some(entry) = self.doc.entries.get_mut(e) {
+                        entry.pending_blank += 1;
+                    }
+                    line.kind = Kind::Blank(Some(e));
+                }
+            }
+            Some(b'#' | b';') => line.kind = Kind::Comment,
+            Some(_) => match self.cur_entry {
+                Some(e) if indent > self.indent_level => {
+                    let part = lossy(src.get(text_start..text_end).unwrap_or_default());
+                    if let Some(entry) = self.doc.entries.get_mut(e) {
+                        let mut value = match std::mem::replace(&mut entry.value, Text::Owned(String::new()))
+                        {
+                            Text::Owned(v) => v,
+                            span => text_of(src, &span).to_string(),
+                        };
+                        for _ in 0..=entry.pending_blank {
+                            value.push('\n');
+                        }
+                        value.push_str(&part);
+                        entry.value = Text::Owned(value);
+                        entry.pending_blank = 0;
+                        entry.last_line = idx;
+                        entry.continuation.push(idx);
+                    }
+                    line.kind = Kind::Continuation(e);
+                }
+                _ => {
+                    self.indent_level = indent;
+                    line.kind = self.statement(idx, text_start, text_end, utf8);
+                    line.section = self.cur_section;
+                }
+            },
+        }
+        self.doc.lines.push(line);
+    }
+
+    /// A non-blank, non-comment, non-continuation line: a header, an option, or an error.
+    fn statement(&mut self, idx: usize, ts: usize, te: usize, utf8: bool) -> Kind {
+        let src = &self.doc.src;
+        let text = src.get(ts..te).unwrap_or_default();
+        if let Some(name_end) = header_end(text) {
+            let name = lossy(text.get(1..name_end).unwrap_or_default()).into_owned();
+            self.header(idx, name);
+            return Kind::Header;
+        }
+        if self.cur_section.is_none() && !self.reported_orphan {
+            self.reported_orphan = true;
+            let bom = idx == 0 && text.starts_with("\u{feff}".as_bytes());
+            self.doc.issues.push(Issue {
+                line: idx + 1,
+                kind: IssueKind::MissingSectionHeader { bom },
+            });
+        }
+        let in_section = self.cur_section.is_some();
+        let Some(rel) = text.iter().position(|&c| c == b'=' || c == b':') else {
+            if in_section {
+                self.doc.issues.push(Issue {
+                    line: idx + 1,
+                    kind: IssueKind::NoDelimiter,
+                });
+            }
+            // Python leaves `optname` alone: a later indented line still continues the previous value.
+            return Kind::Invalid;
+        };
+        let delim = ts + rel;
+        let key_end = pychar::rstrip(src, ts, delim);
+        let value_start = pychar::lstrip(src, delim + 1, te);
+        let raw_key = lossy(src.get(ts..key_end).unwrap_or_default());
+        let key = match (utf8, pychar::lower(&raw_key)) {
+            (true, Cow::Borrowed(_)) => Text::Span(ts, key_end),
+            (_, lowered) => Text::Owned(lowered.into_owned()),
+        };
+        let value = if utf8 {
+            Text::Span(value_start, te)
+        } else {
+            Text::Owned(lossy(src.get(value_start..te).unwrap_or_default()).into_owned())
+        };
+        let key_str = text_of(src, &key);
+        let empty_key = key_str.is_empty();
+        let eid = self.doc.entries.len();
+        if in_section && empty_key {
+            self.doc.issues.push(Issue {
+                line: idx + 1,
+                kind: IssueKind::EmptyKey,
+            });
+        }
+        if let Some(sid) = self.cur_section {
+            if let Some(section) = self.doc.sections.get_mut(sid) {
+                section.entries.push(eid);
+                match slot_of(src, &self.doc.entries, section, key_str) {
+                    Some(slot) => {
+                        let first_line = section.first_line.get(slot).map_or(idx + 1, |l| l + 1);
+                        self.doc.issues.push(Issue {
+                            line: idx + 1,
+                            kind: IssueKind::DuplicateOption {
+                                section: section.name.clone(),
+                                key: key_str.to_string(),
+                                first_line,
+                            },
+                        });
+                        if let Some(s) = section.effective.get_mut(slot) {
+                            *s = eid;
+                        }
+                    }
+                    None => {
+                        section
+                            .index
+                            .entry(key_hash(key_str))
+                            .or_insert(section.effective.len());
+                        section.effective.push(eid);
+                        section.first_line.push(idx);
+                    }
+                }
+            }
+        }
+        self.cur_entry = if empty_key { None } else { Some(eid) };
+        self.doc.entries.push(Entry {
+            section: self.cur_section,
+            line: idx,
+            last_line: idx,
+            key,
+            key_start: ts,
+            key_end,
+            delim,
+            value_start,
+            value_end: te,
+            value,
+            pending_blank: 0,
+            continuation: Vec::new(),
+        });
+        Kind::Entry(eid)
+    }
+
+    fn header(&mut self, idx: usize, name: String) {
+        let sid = match self.doc.section_index.get(&name) {
+            Some(&sid) => {
+                if let Some(section) = self.doc.sections.get_mut(sid) {
+                    if name != DEFAULT_SECTION {
+                        let first_line = section.headers.first().map_or(idx + 1, |l| l + 1);
+                        self.doc.issues.push(Issue {
+                            line: idx + 1,
+                            kind: IssueKind::DuplicateSection {
+                                section: name,
+                                first_line,
+                            },
+                        });
+                    }
+                    section.headers.push(idx);
+                }
+                sid
+            }
+            None => {
+                let sid = self.doc.sections.len();
+                self.doc.section_index.insert(name.clone(), sid);
+                self.doc.sections.push(Section {
+                    name,
+                    headers: vec![idx],
+                    entries: Vec::new(),
+                    effective: Vec::new(),
+                    first_line: Vec::new(),
+                    index: HashMap::default(),
+                });
+                sid
+            }
+        };
+        self.cur_section = Some(sid);
+        // "So sections can't start with a continuation line"
+        self.cur_entry = None;
+    }
+}
+
+/// `re.match(r"\[(?P<header>.+)\]", text)`: the index of the closing `]` (the last one; the name must not
+/// be empty), or `None` when the line is not a header.
+pub(crate) fn header_end(text: &[u8]) -> Option<usize> {
+    if text.first() != Some(&b'[') {
+        return None;
+    }
+    let close = text.iter().rposition(|&c| c == b']')?;
+    (close >= 2).then_some(close)
+}
+
+impl Document {
+    /// Parses a file's bytes. Total: never fails and never panics; see [`Document::issues`].
+    pub fn parse(bytes: &[u8]) -> Document {
+        let mut parser = Parser {
+            doc: Document {
+                src: bytes.to_vec(),
+                lines: Vec::new(),
+                sections: Vec::new(),
+                section_index: HashMap::new(),
+                entries: Vec::new(),
+                issues: Vec::new(),
+                decode_error: None,
+            },
+            cur_section: None,
+            cur_entry: None,
+            indent_level: 0,
+            reported_orphan: false,
+        };
+        let len = bytes.len();
+        let mut pos = 0;
+        while pos < len {
+            let rest = bytes.get(pos..).unwrap_or_default();
+            let (content_end, end, ending) = match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+                None => (len, len, LineEnding::None),
+                Some(rel) => {
+                    let at = pos + rel;
+                    match (bytes.get(at), bytes.get(at + 1)) {
+                        (Some(b'\r'), Some(b'\n')) => (at, at + 2, LineEnding::CrLf),
+                        (Some(b'\r'), _) => (at, at + 1, LineEnding::Cr),
+                        _ => (at, at + 1, LineEnding::Lf),
+                    }
+                }
+            };
+            parser.line(pos, content_end, end, ending);
+            pos = end;
+        }
+        let mut doc = parser.doc;
+        if doc.lines.iter().any(|l| !l.utf8) {
+            doc.decode_error = DecodeError::find(&doc.src);
+        }
+        for entry in &mut doc.entries {
+            // Python's final `rstrip()`: parts are stripped already, but stay exact for lossy text too.
+            match &mut entry.value {
+                Text::Owned(v) => {
+                    let kept = v.trim_end_matches(pychar::is_space).len();
+                    v.truncate(kept);
+                }
+                Text::Span(s, e) => *e = pychar::rstrip(&doc.src, *s, *e),
+            }
+        }
+        doc
+    }
+
+    /// The document's bytes: the parsed input, byte for byte, or the result of the edits made since.
+    pub fn render(&self) -> Vec<u8> {
+        self.src.clone()
+    }
+
+    /// The document's bytes without copying.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.src
+    }
+
+    /// The document as text when it is valid UTF-8.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.src).ok()
+    }
+
+    /// Every problem found, in line order. Empty when Python reads the file without error.
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+
+    /// The exception CPython 3.11's `RawConfigParser().read()` raises on this content (decoded as UTF-8 with
+    /// universal newlines, as `open()` does in Odoo's containers), or `None` when it reads the file.
+    ///
+    /// Precedence follows Python: decoding happens in 8 KiB chunks before the lines in them are parsed,
+    /// missing-header and duplicate errors are raised at their line, and `ParsingError` (listing every bad
+    /// line) only at the end.
+    pub fn python_error(&self) -> Option<PythonError> {
+        let immediate = self.issues.iter().find(|i| i.kind.is_immediate());
+        if let Some(decode) = self.decode_error {
+            if let Some(issue) = immediate {
+                // A line ending in a lone CR is complete only once the next character is decoded.
+                let read = self.lines.get(issue.line.saturating_sub(1)).is_some_and(|l| {
+                    l.end < decode.lines_read_until
+                        || (l.end == decode.lines_read_until && l.ending != LineEnding::Cr)
+                });
+                if read {
+                    return Some(PythonError {
+                        class: issue.kind.python_class(),
+                        lines: vec![issue.line],
+                    });
+                }
+            }
+            let line = self
+                .lines
+                .iter()
+                .position(|l| l.end > decode.offset)
+                .map_or(self.lines.len(), |i| i + 1);
+            return Some(PythonError {
+                class: PyErrorClass::UnicodeDecode,
+                lines: vec![line],
+            });
+        }
+        if let Some(issue) = immediate {
+            return Some(PythonError {
+                class: issue.kind.python_class(),
+                lines: vec![issue.line],
+            });
+        }
+        let parse_lines: Vec<usize> = self
+            .issues
+            .iter()
+            .filter(|i| i.kind.python_class() == PyErrorClass::Parsing)
+            .map(|i| i.line)
+            .collect();
+        (!parse_lines.is_empty()).then_some(PythonError {
+            class: PyErrorClass::Parsing,
+            lines: parse_lines,
+        })
+    }
+
+    /// True when Python (hence Odoo) reads the file without an exception.
+    pub fn is_loadable(&self) -> bool {
+        self.python_error().is_none()
+    }
+
+    /// Number of lines (a final newline does not start another line; an empty file has none).
+    pub fn line_count(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Line `number` (1-based).
+    pub fn line(&self, number: usize) -> Option<LineRef<'_>> {
+        let idx = number.checked_sub(1)?;
+        (idx < self.lines.len()).then_some(LineRef { doc: self, idx })
+    }
+
+    /// All lines in order.
+    pub fn lines(&self) -> impl Iterator<Item = LineRef<'_>> + '_ {
+        (0..self.lines.len()).map(move |idx| LineRef { doc: self, idx })
+    }
+
+    /// True when the file ends with a line terminator (an empty file counts as true: nothing is missing).
+    pub fn has_final_newline(&self) -> bool {
+        self.lines.last().is_none_or(|l| l.ending != LineEnding::None)
+    }
+
+    /// The most frequent line terminator (the first seen on a tie), `Lf` when the file has none.
+    pub fn line_ending(&self) -> LineEnding {
+        let mut counts: [(LineEnding, usize, usize); 3] = [
+            (LineEnding::Lf, 0, usize::MAX),
+            (LineEnding::CrLf, 0, usize::MAX),
+            (LineEnding::Cr, 0, usize::MAX),
+        ];
+        for (i, line) in self.lines.iter().enumerate() {
+            if let Some(c) = counts.iter_mut().find(|c| c.0 == line.ending) {
+                c.1 += 1;
+                c.2 = c.2.min(i);
+            }
+        }
+        counts
+            .iter()
+            .filter(|c| c.1 > 0)
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
+            .map_or(LineEnding::Lf, |c| c.0)
+    }
+
+    /// Section names in file order, as `RawConfigParser.sections()` lists them (`DEFAULT` excluded).
+    pub fn sections(&self) -> Vec<&str> {
+        self.sections
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|n| *n != DEFAULT_SECTION)
+            .collect()
+    }
+
+    /// True when a `[name]` header exists (names are case-sensitive: `[Options]` is not `options`).
+    pub fn has_section(&self, name: &str) -> bool {
+        self.section_index.contains_key(name)
+    }
+
+    /// 1-based lines of the headers of section `name` (several for `[DEFAULT]` or a duplicated section).
+    pub fn header_lines(&self, name: &str) -> Vec<usize> {
+        self.section(name)
+            .map(|s| s.headers.iter().map(|l| l + 1).collect())
+            .unwrap_or_default()
+    }
+
+    /// 1-based lines of headers that name `name` up to case and surrounding whitespace without being it,
+    /// such as `[Options]` or `[ options ]` for `options` — sections Odoo silently ignores.
+    pub fn section_case_mismatches(&self, name: &str) -> Vec<usize> {
+        let wanted = pychar::lower(name);
+        let mut lines: Vec<usize> = self
+            .sections
+            .iter()
+            .filter(|s| s.name != name && pychar::lower(pychar::strip_str(&s.name)) == wanted)
+            .flat_map(|s| s.headers.iter().map(|l| l + 1))
+            .collect();
+        lines.sort_unstable();
+        lines
+    }
+
+    pub(crate) fn section(&self, name: &str) -> Option<&Section> {
+        self.section_index.get(name).and_then(|&i| self.sections.get(i))
+    }
+
+    pub(crate) fn entry_by_id(&self, id: usize) -> Option<EntryRef<'_>> {
+        (id < self.entries.len()).then_some(EntryRef { doc: self, id })
+    }
+
+    pub(crate) fn section_id(&self, name: &str) -> Option<usize> {
+        self.section_index.get(name).copied()
+    }
+
+    fn pairs<'a>(&'a self, section: &'a Section) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        section
+            .effective
+            .iter()
+            .filter_map(|&e| self.entries.get(e))
+            .map(|e| (text_of(&self.src, &e.key), text_of(&self.src, &e.value)))
+    }
+
+    /// The keys of `[DEFAULT]` (`RawConfigParser.defaults()`), empty when there is none.
+    pub fn defaults(&self) -> Values {
+        let pairs = self
+            .section(DEFAULT_SECTION)
+            .map(|s| self.pairs(s).collect())
+            .unwrap_or_default();
+        Values::from_borrowed(pairs)
+    }
+
+    /// `dict(parser.items(section))`: the section's keys and values with `[DEFAULT]`'s keys inherited, in
+    /// Python's order (DEFAULT keys first). `None` when the section does not exist (Python raises
+    /// `NoSectionError`), except for `DEFAULT` itself. When the document has issues this is what Python would
+    /// read with `strict=False` (later duplicates win).
+    pub fn values(&self, section: &str) -> Option<Values> {
+        let mut values = self.defaults();
+        if section == DEFAULT_SECTION {
+            return Some(values);
+        }
+        let own = self.section(section)?;
+        let mut position: HashMap<String, usize> = values
+            .pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.clone(), i))
+            .collect();
+        for (key, value) in self.pairs(own) {
+            match position.get(key) {
+                Some(&i) => {
+                    if let Some(pair) = values.pairs.get_mut(i) {
+                        pair.1 = value.to_string();
+                    }
+                }
+                None => {
+                    position.insert(key.to_string(), values.pairs.len());
+                    values.pairs.push((key.to_string(), value.to_string()));
+                }
+            }
+        }
+        Some(values)
+    }
+
+    /// The section's own keys, without inheritance (`parser._sections[section]`).
+    pub fn own_values(&self, section: &str) -> Option<Values> {
+        let own = self.section(section)?;
+        Some(Values::from_borrowed(self.pairs(own).collect()))
+    }
+
+    /// The entry Python keeps for `key` in `section` itself (not inherited from `[DEFAULT]`). The key is
+    /// lower-cased first, as Python does.
+    pub fn entry(&self, section: &str, key: &str) -> Option<EntryRef<'_>> {
+        let s = self.section(section)?;
+        let slot = slot_of(&self.src, &self.entries, s, &pychar::lower(key))?;
+        let id = *s.effective.get(slot)?;
+        Some(EntryRef { doc: self, id })
+    }
+
+    /// The entry the value of `key` in `values(section)` comes from: the section's own entry, else the one
+    /// inherited from `[DEFAULT]` (for line numbers of inherited values).
+    pub fn source_entry(&self, section: &str, key: &str) -> Option<EntryRef<'_>> {
+        if section != DEFAULT_SECTION && !self.has_section(section) {
+            return None;
+        }
+        self.entry(section, key)
+            .or_else(|| self.entry(DEFAULT_SECTION, key))
+    }
+
+    /// Every `key = value` line in file order, duplicates and lines before any header included.
+    pub fn entries(&self) -> impl Iterator<Item = EntryRef<'_>> + '_ {
+        (0..self.entries.len()).map(move |id| EntryRef { doc: self, id })
+    }
+
+    /// Every entry of `section` in file order, duplicates included.
+    pub fn entries_in(&self, section: &str) -> Vec<EntryRef<'_>> {
+        self.section(section)
+            .map(|s| s.entries.iter().map(|&id| EntryRef { doc: self, id }).collect())
+            .unwrap_or_default()
+    }
+
+    /// The inline comment after `key`'s value in `section`, if any (see [`EntryRef::inline_comment`]).
+    pub fn inline_comment(&self, section: &str, key: &str) -> Option<InlineComment<'_>> {
+        self.entry(section, key)?.inline_comment()
+    }
+
+    /// 1-based lines that Python appends to `key`'s value in `section` (empty when none).
+    pub fn continuation_lines(&self, section: &str, key: &str) -> Vec<usize> {
+        self.entry(section, key)
+            .map(|e| e.continuation_lines())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Document {
+    /// The document as text; bytes that are not UTF-8 are shown as U+FFFD (use [`Document::render`] for
+    /// the exact bytes).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.src))
+    }
+}
+
+/// An ordered `key → value` map, in Python's dict order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Values {
+    pairs: Vec<(String, String)>,
+}
+
+impl Values {
+    fn from_borrowed(pairs: Vec<(&str, &str)>) -> Values {
+        Values {
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// The value of `key` (keys are lower-case).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// `(key, value)` pairs in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.pairs.iter().map(|(k, _)| k.as_str())
+    }
+
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.pairs
+    }
+}
+
+impl IntoIterator for Values {
+    type Item = (String, String);
+    type IntoIter = std::vec::IntoIter<(String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.pairs.into_iter()
+    }
+}
+
+/// A view of one line of a [`Document`].
+#[derive(Debug, Clone, Copy)]
+pub struct LineRef<'a> {
+    doc: &'a Document,
+    idx: usize,
+}
+
+impl<'a> LineRef<'a> {
+    fn raw(&self) -> Option<&'a Line> {
+        self.doc.lines.get(self.idx)
+    }
+
+    /// 1-based line number.
+    pub fn number(&self) -> usize {
+        self.idx + 1
+    }
+
+    pub fn kind(&self) -> LineKind {
+        match self.raw().map(|l| l.kind) {
+            Some(Kind::Blank(_)) | None => LineKind::Blank,
+            Some(Kind::Comment) => LineKind::Comment,
+            Some(Kind::Header) => LineKind::SectionHeader,
+            Some(Kind::Entry(_)) => LineKind::Entry,
+            Some(Kind::Continuation(_)) => LineKind::Continuation,
+            Some(Kind::Invalid) => LineKind::Invalid,
+        }
+    }
+
+    /// The line's bytes without its terminator.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.raw()
+            .and_then(|l| self.doc.src.get(l.start..l.content_end))
+            .unwrap_or_default()
+    }
+
+    /// The line's text without its terminator (invalid UTF-8 shown as U+FFFD). May hold a secret: use
+    /// [`Document::masked_line`] for output.
+    pub fn text(&self) -> Cow<'a, str> {
+        lossy(self.bytes())
+    }
+
+    /// The line after Python's `str.strip()`.
+    pub fn stripped(&self) -> &'a [u8] {
+        self.raw()
+            .and_then(|l| self.doc.src.get(l.text_start..l.text_end))
+            .unwrap_or_default()
+    }
+
+    pub fn ending(&self) -> LineEnding {
+        self.raw().map_or(LineEnding::None, |l| l.ending)
+    }
+
+    /// Leading whitespace in code points.
+    pub fn indent(&self) -> usize {
+        self.raw().map_or(0, |l| l.indent)
+    }
+
+    pub fn is_utf8(&self) -> bool {
+        self.raw().is_some_and(|l| l.utf8)
+    }
+
+    /// The section this line is in (`None` before the first header).
+    pub fn section(&self) -> Option<&'a str> {
+        let sid = self.raw()?.section?;
+        self.doc.sections.get(sid).map(|s| s.name.as_str())
+    }
+
+    /// The entry this line starts or continues, or the entry whose value this blank line is appended to.
+    pub fn entry(&self) -> Option<EntryRef<'a>> {
+        match self.raw()?.kind {
+            Kind::Entry(id) | Kind::Continuation(id) | Kind::Blank(Some(id)) => {
+                Some(EntryRef { doc: self.doc, id })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A view of one `key = value` entry of a [`Document`].
+#[derive(Debug, Clone, Copy)]
+pub struct EntryRef<'a> {
+    doc: &'a Document,
+    id: usize,
+}
+
+/// An inline comment after a value (whitespace, then `;` or `#`), which Python keeps as part of the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineComment<'a> {
+    /// 1-based line.
+    pub line: usize,
+    /// The value without the comment (what the user meant).
+    pub value: Cow<'a, str>,
+    /// The comment from its `;`/`#` to the end of the value, unchanged.
+    pub comment: Cow<'a, str>,
+    /// Byte offsets in the document: where the whitespace before the comment starts, and the comment.
+    pub(crate) value_end: usize,
+    pub(crate) comment_start: usize,
+}
+
+impl<'a> EntryRef<'a> {
+    pub(crate) fn new(doc: &'a Document, id: usize) -> EntryRef<'a> {
+        EntryRef { doc, id }
+    }
+
+    pub(crate) fn raw(&self) -> Option<&'a Entry> {
+        self.doc.entries.get(self.id)
+    }
+
+    fn bytes(&self, start: usize, end: usize) -> &'a [u8] {
+        self.doc.src.get(start..end).unwrap_or_default()
+    }
+
+    /// The key as Python sees it (rstripped, lower-cased).
+    pub fn key(&self) -> &'a str {
+        self.raw().map_or("", |e| text_of(&self.doc.src, &e.key))
+    }
+
+    /// The key as written in the file.
+    pub fn raw_key(&self) -> &'a [u8] {
+        self.raw().map_or(&[][..], |e| self.bytes(e.key_start, e.key_end))
+    }
+
+    /// The section the entry is in; `None` for a line before any header.
+    pub fn section(&self) -> Option<&'a str> {
+        let sid = self.raw()?.section?;
+        self.doc.sections.get(sid).map(|s| s.name.as_str())
+    }
+
+    /// The value as Python reads it (continuation lines joined with `\n`). May be a secret.
+    pub fn value(&self) -> &'a str {
+        self.raw().map_or("", |e| text_of(&self.doc.src, &e.value))
+    }
+
+    /// The value's bytes on the entry line, stripped (without continuation lines).
+    pub fn first_line_value(&self) -> &'a [u8] {
+        self.raw()
+            .map_or(&[][..], |e| self.bytes(e.value_start, e.value_end))
+    }
+
+    /// `=` or `:`.
+    pub fn delimiter(&self) -> char {
+        self.raw()
+            .and_then(|e| self.doc.src.get(e.delim))
+            .map_or('=', |&b| b as char)
+    }
+
+    /// The whitespace between the key and the delimiter, as written.
+    pub fn space_before_delimiter(&self) -> &'a [u8] {
+        self.raw().map_or(&[][..], |e| self.bytes(e.key_end, e.delim))
+    }
+
+    /// The whitespace between the delimiter and the value, as written (up to the end of the line when the
+    /// value is empty).
+    pub fn space_after_delimiter(&self) -> &'a [u8] {
+        self.raw()
+            .map_or(&[][..], |e| self.bytes(e.delim + 1, e.value_start))
+    }
+
+    /// 1-based line of the key.
+    pub fn line(&self) -> usize {
+        self.raw().map_or(0, |e| e.line + 1)
+    }
+
+    /// 1-based lines from the key to the last continuation line.
+    pub fn lines(&self) -> RangeInclusive<usize> {
+        self.raw().map_or(0..=0, |e| e.line + 1..=e.last_line + 1)
+    }
+
+    /// 1-based lines whose text Python appends to this value (blank and comment lines not included).
+    pub fn continuation_lines(&self) -> Vec<usize> {
+        self.raw()
+            .map(|e| e.continuation.iter().map(|l| l + 1).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn has_continuation(&self) -> bool {
+        self.raw().is_some_and(|e| !e.continuation.is_empty())
+    }
+
+    /// Leading whitespace of the key line, in code points.
+    pub fn indent(&self) -> usize {
+        self.raw()
+            .and_then(|e| self.doc.lines.get(e.line))
+            .map_or(0, |l| l.indent)
+    }
+
+    /// False for an earlier duplicate that Python overwrites (and for lines before any header).
+    pub fn is_effective(&self) -> bool {
+        let Some(e) = self.raw() else { return false };
+        let Some(section) = e.section.and_then(|s| self.doc.sections.get(s)) else {
+            return false;
+        };
+        slot_of(
+            &self.doc.src,
+            &self.doc.entries,
+            section,
+            text_of(&self.doc.src, &e.key),
+        )
+        .and_then(|slot| section.effective.get(slot))
+            == Some(&self.id)
+    }
+
+    /// True when the key names a secret (see [`crate::conf::is_secret_key`]).
+    pub fn is_secret(&self) -> bool {
+        super::secret::is_secret_key(self.key())
+    }
+
+    /// A comment after the value on the key line: Python whitespace followed by `;` or `#`, which Python
+    /// keeps as part of the value (`workers = 4 ; four` reads `"4 ; four"`). A value that itself starts with
+    /// `;` or `#` has no value before it and is not reported here.
+    pub fn inline_comment(&self) -> Option<InlineComment<'a>> {
+        let e = self.raw()?;
+        let src = &self.doc.src;
+        let mut i = e.value_start + 1;
+        while i < e.value_end {
+            let c = *src.get(i)?;
+            if (c == b';' || c == b'#') && pychar::space_len_before(src, i) > 0 {
+                let value_end = pychar::rstrip(src, e.value_start, i);
+                return Some(InlineComment {
+                    line: e.line + 1,
+                    value: lossy(self.bytes(e.value_start, value_end)),
+                    comment: lossy(self.bytes(i, e.value_end)),
+                    value_end,
+                    comment_start: i,
+                });
+            }
+            i += 1;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(s: &str) -> Document {
+        Document::parse(s.as_bytes())
+    }
+
+    fn pairs(v: Option<Values>) -> Vec<(String, String)> {
+        v.map(Values::into_pairs).unwrap_or_default()
+    }
+
+    fn p(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn class(d: &Document) -> Option<(PyErrorClass, Vec<usize>)> {
+        d.python_error().map(|e| (e.class, e.lines))
+    }
+
+    #[test]
+    fn simple_file_and_round_trip() {
+        let text = "[options]\nworkers = 4\nmax_cron_threads=1\n";
+        let d = doc(text);
+        assert_eq!(d.render(), text.as_bytes());
+        assert!(d.issues().is_empty());
+        assert_eq!(
+            pairs(d.values("options")),
+            p(&[("workers", "4"), ("max_cron_threads", "1")])
+        );
+        assert_eq!(d.sections(), vec!["options"]);
+        assert_eq!(d.line_count(), 3);
+    }
+
+    #[test]
+    fn inline_comments_are_not_stripped() {
+        let d = doc("[options]\nworkers = 4 ; four\ndbfilter = ^%d$ # x\nx = a;b\n");
+        let v = d.values("options").unwrap_or_default();
+        assert_eq!(v.get("workers"), Some("4 ; four"));
+        assert_eq!(v.get("dbfilter"), Some("^%d$ # x"));
+        let c = d.inline_comment("options", "workers").expect("comment");
+        assert_eq!((c.line, c.value.as_ref(), c.comment.as_ref()), (2, "4", "; four"));
+        let c = d.inline_comment("options", "dbfilter").expect("comment");
+        assert_eq!((c.value.as_ref(), c.comment.as_ref()), ("^%d$", "# x"));
+        assert!(
+            d.inline_comment("options", "x").is_none(),
+            "no whitespace before ;"
+        );
+    }
+
+    #[test]
+    fn value_starting_with_comment_char_is_not_an_inline_comment() {
+        let d = doc("[options]\nworkers = ; four\n");
+        assert_eq!(
+            d.values("options").unwrap_or_default().get("workers"),
+            Some("; four")
+        );
+        assert!(d.inline_comment("options", "workers").is_none());
+        let d = doc("[options]\nworkers = 4\u{a0}; nbsp\n");
+        assert_eq!(
+            d.inline_comment("options", "workers")
+                .map(|c| c.comment.into_owned())
+                .as_deref(),
+            Some("; nbsp")
+        );
+    }
+
+    #[test]
+    fn colon_delimiter_first_delimiter_wins_and_keys_lowercase() {
+        let d = doc("[queue_job]\nChannels: root:2\nA = b:c\nURL: http://x=1\n");
+        let v = d.values("queue_job").unwrap_or_default();
+        assert_eq!(v.get("channels"), Some("root:2"));
+        assert!(d
+            .entry("queue_job", "CHANNELS")
+            .is_some_and(|e| e.key() == "channels"));
+        assert_eq!(v.get("a"), Some("b:c"));
+        assert_eq!(v.get("url"), Some("http://x=1"));
+        let e = d.entry("queue_job", "channels").expect("entry");
+        assert_eq!(e.raw_key(), b"Channels");
+        assert_eq!(e.delimiter(), ':');
+        assert_eq!(e.space_before_delimiter(), b"");
+        assert_eq!(e.space_after_delimiter(), b" ");
+    }
+
+    #[test]
+    fn section_header_regex_semantics() {
+        let d = doc("[options] junk\na = 1\n[a]b]\nb = 2\n[ sp ]\nc = 3\n");
+        assert_eq!(d.sections(), vec!["options", "a]b", " sp "]);
+        assert!(d.issues().is_empty());
+        // `[]` is not a header: before any section it is the missing-header error.
+        let d = doc("[]\n");
+        assert_eq!(class(&d), Some((PyErrorClass::MissingSectionHeader, vec![1])));
+        let d = doc("[]]\nx=1\n");
+        assert_eq!(d.sections(), vec!["]"]);
+        // Inside a section, `[]` has no delimiter: a parse error; `[x=1` is an option named `[x`.
+        let d = doc("[s]\n[]\n[x=1\n");
+        assert_eq!(class(&d), Some((PyErrorClass::Parsing, vec![2])));
+        assert_eq!(d.values("s").unwrap_or_default().get("[x"), Some("1"));
+    }
+
+    #[test]
+    fn continuation_lines_blank_lines_and_comments() {
+        let text =
+            "[options]\nworkers = 4\n\n  # indented comment\n; comment\n  limit_time_cpu = 60\n\nnext = x\n";
+        let d = doc(text);
+        let v = d.values("options").unwrap_or_default();
+        assert_eq!(v.get("workers"), Some("4\n\nlimit_time_cpu = 60"));
+        assert_eq!(v.get("next"), Some("x"));
+        let e = d.entry("options", "workers").expect("entry");
+        assert_eq!(e.lines(), 2..=6);
+        assert_eq!(e.continuation_lines(), vec![6]);
+        assert_eq!(d.line(6).map(|l| l.kind()), Some(LineKind::Continuation));
+        assert_eq!(
+            d.line(3).and_then(|l| l.entry()).map(|e| e.key()),
+            Some("workers")
+        );
+        assert_eq!(d.line(4).map(|l| l.kind()), Some(LineKind::Comment));
+        assert_eq!(d.render(), text.as_bytes());
+    }
+
+    #[test]
+    fn continuation_is_relative_to_the_last_statement_indent() {
+        // An indented key line sets the level; a less indented line is a new statement.
+        let d = doc("[s]\n    a = 1\n  b = 2\n   c\n");
+        let v = d.values("s").unwrap_or_default();
+        assert_eq!(v.get("a"), Some("1"));
+        assert_eq!(v.get("b"), Some("2\nc"));
+        // A header resets: the first line after it is never a continuation.
+        let d = doc("[s]\n  a = 1\n");
+        assert_eq!(d.values("s").unwrap_or_default().get("a"), Some("1"));
+        // Indentation is counted in code points, not bytes: U+3000 is 3 bytes but one character.
+        let d = doc("[s]\n\u{3000}a = 1\n  b\n");
+        assert_eq!(d.values("s").unwrap_or_default().get("a"), Some("1\nb"));
+        let d = doc("[s]\n\u{3000}\u{3000}a = 1\n  b = 2\n");
+        assert_eq!(d.values("s").unwrap_or_default().get("b"), Some("2"));
+    }
+
+    #[test]
+    fn a_bad_line_does_not_end_the_value_but_empty_key_does() {
+        let d = doc("[s]\na = 1\ngarbage\n  more\n");
+        assert_eq!(d.values("s").unwrap_or_default().get("a"), Some("1\nmore"));
+        assert_eq!(class(&d), Some((PyErrorClass::Parsing, vec![3])));
+        let d = doc("[s]\n= x\n  b = 2\n");
+        assert_eq!(d.values("s").unwrap_or_default().get(""), Some("x"));
+        assert_eq!(d.values("s").unwrap_or_default().get("b"), Some("2"));
+        assert_eq!(class(&d), Some((PyErrorClass::Parsing, vec![2])));
+    }
+
+    #[test]
+    fn empty_values_and_values_starting_on_the_next_line() {
+        let d = doc("[s]\na =\nb:\n  x\n  y\n\n\n");
+        let v = d.values("s").unwrap_or_default();
+        assert_eq!(v.get("a"), Some(""));
+        assert_eq!(v.get("b"), Some("\nx\ny"));
+    }
+
+    #[test]
+    fn line_endings_crlf_lone_cr_and_no_final_newline() {
+        let text = "[options]\r\nworkers = 4\rmax_cron_threads = 1\nx = 2";
+        let d = doc(text);
+        assert_eq!(d.render(), text.as_bytes());
+        let endings: Vec<LineEnding> = d.lines().map(|l| l.ending()).collect();
+        assert_eq!(
+            endings,
+            vec![LineEnding::CrLf, LineEnding::Cr, LineEnding::Lf, LineEnding::None]
+        );
+        assert!(!d.has_final_newline());
+        let v = d.values("options").unwrap_or_default();
+        assert_eq!(v.get("workers"), Some("4"));
+        assert_eq!(v.get("x"), Some("2"));
+        assert_eq!(doc("a\r\nb\r\n").line_ending(), LineEnding::CrLf);
+        assert_eq!(doc("").line_ending(), LineEnding::Lf);
+        assert!(doc("").has_final_newline());
+        // `\r\r\n` is a lone CR then CRLF: two lines.
+        assert_eq!(doc("[s]\r\r\n").line_count(), 2);
+    }
+
+    #[test]
+    fn default_section_inheritance_and_repetition() {
+        let d = doc("[DEFAULT]\na = 1\nb = 2\n[options]\nb = 3\nc = 4\n[DEFAULT]\nd = 5\n");
+        assert!(d.issues().is_empty(), "{:?}", d.issues());
+        assert_eq!(d.sections(), vec!["options"]);
+        assert_eq!(
+            pairs(d.values("options")),
+            p(&[("a", "1"), ("b", "3"), ("d", "5"), ("c", "4")])
+        );
+        assert_eq!(pairs(d.own_values("options")), p(&[("b", "3"), ("c", "4")]));
+        assert_eq!(
+            pairs(Some(d.defaults())),
+            p(&[("a", "1"), ("b", "2"), ("d", "5")])
+        );
+        assert_eq!(
+            pairs(d.values("DEFAULT")),
+            p(&[("a", "1"), ("b", "2"), ("d", "5")])
+        );
+        assert!(d.values("missing").is_none());
+        assert_eq!(
+            d.source_entry("options", "a").map(|e| (e.line(), e.section())),
+            Some((2, Some("DEFAULT")))
+        );
+        assert_eq!(d.source_entry("options", "b").map(|e| e.line()), Some(5));
+        assert!(d.source_entry("missing", "a").is_none());
+        // A key repeated across two DEFAULT blocks is a duplicate.
+        let d = doc("[DEFAULT]\na = 1\n[DEFAULT]\nA = 2\n");
+        assert_eq!(class(&d), Some((PyErrorClass::DuplicateOption, vec![4])));
+    }
+
+    #[test]
+    fn duplicates_are_reported_and_later_values_win() {
+        let d = doc("[options]\nworkers = 2\nWorkers = 4\n[options]\nx = 1\n");
+        let kinds: Vec<(usize, &'static str)> = d.issues().iter().map(|i| (i.line, i.kind.id())).collect();
+        assert_eq!(kinds, vec![(3, "duplicate-key"), (4, "duplicate-section")]);
+        assert_eq!(class(&d), Some((PyErrorClass::DuplicateOption, vec![3])));
+        assert_eq!(d.values("options").unwrap_or_default().get("workers"), Some("4"));
+        let first = d.entries().next().expect("entry");
+        assert!(!first.is_effective());
+        assert!(d
+            .entry("options", "workers")
+            .is_some_and(|e| e.is_effective() && e.line() == 3));
+        assert_eq!(d.header_lines("options"), vec![1, 4]);
+        let msg = d.issues().first().map(|i| i.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains("line 3") && msg.contains("line 2") && msg.contains("delete one"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn error_precedence_follows_python() {
+        // ParsingError is deferred: a later duplicate is raised instead.
+        let d = doc("[s]\nbad\na = 1\na = 2\n");
+        assert_eq!(class(&d), Some((PyErrorClass::DuplicateOption, vec![4])));
+        let d = doc("[s]\nbad\n= 1\nworse\n");
+        assert_eq!(class(&d), Some((PyErrorClass::Parsing, vec![2, 3, 4])));
+        // Two empty keys in one section: the second is a duplicate ('' == '').
+        let d = doc("[s]\n= 1\n: 2\n");
+        assert_eq!(class(&d), Some((PyErrorClass::DuplicateOption, vec![3])));
+        let d = doc("# c\n\nworkers = 4\n[options]\n");
+        assert_eq!(class(&d), Some((PyErrorClass::MissingSectionHeader, vec![3])));
+        assert_eq!(d.issues().len(), 1);
+    }
+
+    #[test]
+    fn bom_and_unicode_whitespace() {
+        let d = doc("\u{feff}[options]\nworkers = 4\n");
+        assert_eq!(class(&d), Some((PyErrorClass::MissingSectionHeader, vec![1])));
+        assert!(matches!(
+            d.issues().first().map(|i| &i.kind),
+            Some(IssueKind::MissingSectionHeader { bom: true })
+        ));
+        let d = doc("\u{a0}[options]\u{2003}\n\u{1c}workers\u{3000}=\u{85}4\u{2028}\n");
+        assert!(d.issues().is_empty(), "{:?}", d.issues());
+        assert_eq!(d.values("options").unwrap_or_default().get("workers"), Some("4"));
+        // Vertical tab and form feed do not end lines for Python's file iteration.
+        let d = doc("[s]\na = 1\u{0b}2\u{0c}\n");
+        assert_eq!(d.values("s").unwrap_or_default().get("a"), Some("1\u{0b}2"));
+        assert_eq!(d.line_count(), 2);
+        // Zero-width space is not whitespace: it is part of the key.
+        let d = doc("[s]\n\u{200b}a = 1\n");
+        assert!(d.values("s").unwrap_or_default().contains_key("\u{200b}a"));
+    }
+
+    #[test]
+    fn invalid_utf8_survives_and_is_reported() {
+        let bytes = b"[options]\n; caf\xe9\nworkers = 4\n";
+        let d = Document::parse(bytes);
+        assert_eq!(d.render(), bytes.to_vec());
+        assert_eq!(d.issues().len(), 1);
+        assert_eq!(
+            d.issues().first().map(|i| (i.line, i.kind.clone())),
+            Some((2, IssueKind::InvalidUtf8))
+        );
+        assert_eq!(class(&d), Some((PyErrorClass::UnicodeDecode, vec![2])));
+        assert_eq!(d.values("options").unwrap_or_default().get("workers"), Some("4"));
+        assert!(d.as_str().is_none());
+        assert!(d.to_string().contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn decode_error_in_a_later_chunk_loses_to_an_earlier_fatal_error() {
+        let mut bytes = b"[s]\na = 1\na = 2\n".to_vec();
+        bytes.extend(std::iter::repeat_n(b'#', 9000));
+        bytes.extend(b"\n\xff\n");
+        let d = Document::parse(&bytes);
+        assert_eq!(class(&d), Some((PyErrorClass::DuplicateOption, vec![3])));
+        let mut bytes = b"[s]\na = 1\na = 2\n\xff\n".to_vec();
+        bytes.extend(std::iter::repeat_n(b'#', 9000));
+        assert_eq!(
+            class(&Document::parse(&bytes)).map(|c| c.0),
+            Some(PyErrorClass::UnicodeDecode)
+        );
+    }
+
+    #[test]
+    fn incomplete_sequence_at_the_end_is_found_only_after_every_complete_line() {
+        // `\xe9` could start a 3-byte sequence: the decoder waits for more, so line 1 is parsed first.
+        let d = Document::parse(b"x = 1\n; caf\xe9");
+        assert_eq!(class(&d), Some((PyErrorClass::MissingSectionHeader, vec![1])));
+        // Followed by a newline it is invalid at once, before any line of the chunk is parsed.
+        let d = Document::parse(b"x = 1\n; caf\xe9\n");
+        assert_eq!(class(&d), Some((PyErrorClass::UnicodeDecode, vec![2])));
+    }
+
+    #[test]
+    fn section_case_mismatch() {
+        let d = doc("[Options]\nworkers = 4\n[ options ]\n");
+        assert!(!d.has_section("options"));
+        assert_eq!(d.section_case_mismatches("options"), vec![1, 3]);
+        assert!(doc("[options]\n").section_case_mismatches("options").is_empty());
+    }
+
+    #[test]
+    fn empty_and_whitespace_only_inputs() {
+        for text in ["", "\n", "\r\n\r", "   ", "; only a comment"] {
+            let d = doc(text);
+            assert!(d.issues().is_empty(), "{text:?}");
+            assert!(d.sections().is_empty());
+            assert_eq!(d.render(), text.as_bytes());
+        }
+    }
+}

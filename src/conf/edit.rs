@@ -1,0 +1,1162 @@
+//! Edits on a [`Document`] with `apply`'s placement rules, each returning what changed where.
+//!
+//! Owns: [`Document::set`], [`Document::set_many`], [`Document::move_inline_comment`], [`Change`] and
+//! [`EditError`]. Must not: touch any line it does not need to, or write anything Python would read
+//! differently from what was asked. Every edit is planned as line replacements and insertions on the
+//! original bytes, re-parsed, and verified (the new document loads, the edited keys read the requested
+//! values and every other section, key and value is unchanged) before it replaces the document; when the
+//! check fails the document is left untouched and an error is returned.
+//!
+//! Placement of `set(section, key, value)`:
+//! 1. an active `key` in `section` is updated in place: key spelling, case, delimiter and spacing kept;
+//! 2. otherwise the last *canonical commented line* for the key in that section is uncommented in place —
+//!    `;` or `#` at column 0, at most one space, the key, optional spaces, `=` or `:`, and a non-empty value
+//!    that is a single token (no whitespace: `; workers: number of workers` is documentation, not a
+//!    commented default) — unless the indented lines after it would become its continuation;
+//! 3. otherwise a new line is added right after the last entry of the section (after the header when it
+//!    has none), in the style of that entry and with the file's line endings;
+//! 4. a missing section is created at the end of the file.
+//!
+//! A missing final newline stays missing: when a line is added after the last line, that line gets a
+//! terminator and the new last line has none.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use super::document::{Document, Kind, LineEnding, DEFAULT_SECTION};
+use super::issue::Issue;
+use super::pychar;
+use super::secret::{is_secret_key, mask_value};
+
+/// Why an edit was refused. Messages name the line and say what to do; they never contain values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("the file cannot be edited safely because Odoo could not load it: {0}")]
+    Unloadable(Issue),
+    #[error(
+        "line {line}: the value of `{key}` in [{section}] continues on line(s) {lines} (Odoo reads indented \
+         lines as part of the value); unindent those lines if they are separate settings, or comment them \
+         out with `;`, then try again",
+        lines = join(.continuation)
+    )]
+    Continuation {
+        section: String,
+        key: String,
+        line: usize,
+        continuation: Vec<usize>,
+    },
+    #[error(
+        "line {line}: `{key}` has a comment after its value, which Odoo reads as part of the value; move the \
+         comment to its own line above (`apply --fix` does this for keys that are not secrets), then try again"
+    )]
+    InlineComment { key: String, line: usize },
+    #[error(
+        "line {line}: `{key}` holds a secret, so its inline comment is not moved automatically (it may be part \
+         of the secret); edit the line by hand"
+    )]
+    SecretInlineComment { key: String, line: usize },
+    #[error("line {line}: there is no comment after the value of `{key}` to move")]
+    NoInlineComment { key: String, line: usize },
+    #[error("line {line}: not a `key = value` line in a section; give the line number of the key")]
+    NotAnEntry { line: usize },
+    #[error("refusing to write `{key}`: the value {reason}")]
+    InvalidValue { key: String, reason: &'static str },
+    #[error("refusing to write the key `{key}`: it {reason}")]
+    InvalidKey { key: String, reason: &'static str },
+    #[error("refusing to write the section name `{section}`: it {reason}")]
+    InvalidSection { section: String, reason: &'static str },
+    #[error("`{key}` is given twice in one edit; give each key once")]
+    DuplicateInput { key: String },
+    #[error(
+        "internal check failed, nothing was changed: {0}; please report this with the file (mask secrets)"
+    )]
+    Verification(String),
+}
+
+fn join(lines: &[usize]) -> String {
+    lines.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// What an edit did, with line numbers so callers can show a diff and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub section: String,
+    /// The key (lower-case); empty for [`ChangeKind::SectionCreated`].
+    pub key: String,
+    pub kind: ChangeKind,
+    /// 1-based line in the document before the edit; `None` for an inserted line.
+    pub before: Option<usize>,
+    /// 1-based line in the document after the edit (the key's line; the header for a new section).
+    pub after: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// An active key got a new value in place.
+    Updated { old_value: String, new_value: String },
+    /// A commented default (`; workers = 0`) was uncommented with the new value.
+    Uncommented { new_value: String },
+    /// A new line; `after_line` is the line of the old document it follows (`None` at the very top or in a
+    /// new section).
+    Added {
+        new_value: String,
+        after_line: Option<usize>,
+    },
+    /// A new `[section]` header at the end of the file.
+    SectionCreated,
+    /// An inline comment moved to its own line, directly above the key (now at `after`).
+    InlineCommentMoved { comment: String },
+}
+
+impl Change {
+    /// True when the key is a secret: show values with [`mask_value`] (Display does).
+    pub fn is_secret(&self) -> bool {
+        is_secret_key(&self.key)
+    }
+}
+
+impl fmt::Display for Change {
+    /// A one-line description for people; secret values are masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = &self.key;
+        let section = &self.section;
+        match &self.kind {
+            ChangeKind::Updated { old_value, new_value } => write!(
+                f,
+                "line {}: [{section}] {key} changed from `{}` to `{}`",
+                self.after,
+                mask_value(key, old_value),
+                mask_value(key, new_value)
+            ),
+            ChangeKind::Uncommented { new_value } => write!(
+                f,
+                "line {}: [{section}] {key} = {} (uncommented the commented default on line {})",
+                self.after,
+                mask_value(key, new_value),
+                self.before.unwrap_or(self.after)
+            ),
+            ChangeKind::Added { new_value, .. } => {
+                write!(
+                    f,
+                    "line {}: [{section}] {key} = {} (added)",
+                    self.after,
+                    mask_value(key, new_value)
+                )
+            }
+            ChangeKind::SectionCreated => write!(f, "line {}: added the section [{section}]", self.after),
+            ChangeKind::InlineCommentMoved { comment } => write!(
+                f,
+                "line {}: moved the comment `{comment}` after the value of {key} to its own line above",
+                self.before.unwrap_or(self.after)
+            ),
+        }
+    }
+}
+
+/// A line to insert, and which change it belongs to (to report its new line number).
+struct Insert {
+    content: Vec<u8>,
+    eol: LineEnding,
+    change: Option<usize>,
+}
+
+/// Line-level edits against the original document.
+#[derive(Default)]
+struct Plan {
+    /// Line index → new content (the original terminator is kept) and the change it belongs to.
+    replace: BTreeMap<usize, (Vec<u8>, usize)>,
+    /// Position (0..=line count; `i` = before line `i`) → lines to insert there, in order.
+    insert: BTreeMap<usize, Vec<Insert>>,
+    changes: Vec<Change>,
+}
+
+impl Plan {
+    /// Renders the edited bytes, fills in every change's `after` line and returns the number of lines the
+    /// result must have (checked after re-parsing, so reported line numbers are right).
+    fn render(&mut self, doc: &Document) -> (Vec<u8>, usize) {
+        let mut out = Vec::with_capacity(doc.src.len() + 256);
+        let mut next_line = 1usize;
+        let count = doc.lines.len();
+        for pos in 0..=count {
+            if let Some(inserts) = self.insert.get(&pos) {
+                let at_end = pos == count;
+                if at_end && count > 0 && doc.lines.last().is_some_and(|l| l.ending == LineEnding::None) {
+                    // The old last line gets a terminator; the new last line goes without one.
+                    out.extend_from_slice(inserts.first().map_or(LineEnding::Lf, |i| i.eol).as_bytes());
+                }
+                for (n, ins) in inserts.iter().enumerate() {
+                    out.extend_from_slice(&ins.content);
+                    let last_of_file = at_end && n + 1 == inserts.len();
+                    let keep_missing = last_of_file && count > 0 && !doc.has_final_newline();
+                    if !keep_missing {
+                        out.extend_from_slice(ins.eol.as_bytes());
+                    }
+                    if let Some(c) = ins.change.and_then(|c| self.changes.get_mut(c)) {
+                        c.after = next_line;
+                    }
+                    next_line += 1;
+                }
+            }
+            let Some(line) = doc.lines.get(pos) else { continue };
+            match self.replace.get(&pos) {
+                Some((content, change)) => {
+                    out.extend_from_slice(content);
+                    if let Some(c) = self.changes.get_mut(*change) {
+                        c.after = next_line;
+                    }
+                }
+                None => out.extend_from_slice(doc.src.get(line.start..line.content_end).unwrap_or_default()),
+            }
+            out.extend_from_slice(line.ending.as_bytes());
+            next_line += 1;
+        }
+        (out, next_line - 1)
+    }
+}
+
+/// A canonical commented line: where its value is, relative to the line start.
+struct Canonical {
+    /// Bytes of the comment prefix to drop (`;` or `#`, plus one optional space).
+    prefix: usize,
+    delim: usize,
+    value_start: usize,
+    value_end: usize,
+}
+
+fn canonical_comment(content: &[u8], key: &str) -> Option<Canonical> {
+    let len = content.len();
+    if !matches!(content.first(), Some(b';' | b'#')) {
+        return None;
+    }
+    let prefix = if content.get(1) == Some(&b' ') { 2 } else { 1 };
+    let first = *content.get(prefix)?;
+    if pychar::space_len_at(content, prefix) > 0 || first == b';' || first == b'#' || first == b'[' {
+        return None;
+    }
+    let delim = prefix
+        + content
+            .get(prefix..)?
+            .iter()
+            .position(|&c| c == b'=' || c == b':')?;
+    let key_end = pychar::rstrip(content, prefix, delim);
+    let raw_key = std::str::from_utf8(content.get(prefix..key_end)?).ok()?;
+    if pychar::lower(raw_key) != key {
+        return None;
+    }
+    let (value_start, value_end, _) = pychar::strip(content, delim + 1, len);
+    let value = content.get(value_start..value_end)?;
+    if value.is_empty() || (value_start..value_end).any(|i| pychar::space_len_at(content, i) > 0) {
+        return None;
+    }
+    Some(Canonical {
+        prefix,
+        delim,
+        value_start,
+        value_end,
+    })
+}
+
+fn validate_value(key: &str, value: &str) -> Result<(), EditError> {
+    let reason = if value.contains(['\n', '\r']) {
+        Some("contains a line break; Odoo would read the next line as a new line of the file")
+    } else if value.contains([
+        '\u{0b}', '\u{0c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+    ]) {
+        Some("contains a line-separator character (U+000B, U+000C, U+001C–U+001E, U+0085, U+2028 or U+2029)")
+    } else if pychar::strip_str(value).len() != value.len() {
+        Some("starts or ends with whitespace, which Odoo strips when it reads the file")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(EditError::InvalidValue {
+            key: key.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn validate_key(key: &str) -> Result<(), EditError> {
+    let reason = if key.is_empty() {
+        Some("is empty")
+    } else if pychar::lower(key) != key {
+        Some("is not lower-case (Odoo lower-cases keys; pass the lower-case form)")
+    } else if key.contains(['=', ':']) {
+        Some("contains `=` or `:`, which end a key")
+    } else if key.starts_with(['[', ';', '#']) {
+        Some("starts with `[`, `;` or `#`, which would make it a section header or a comment")
+    } else if pychar::strip_str(key).len() != key.len() {
+        Some("starts or ends with whitespace")
+    } else if key.contains(|c: char| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')) {
+        Some("contains a control or line-separator character")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(EditError::InvalidKey {
+            key: key.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn validate_section(section: &str) -> Result<(), EditError> {
+    let reason = if section.is_empty() {
+        Some("is empty")
+    } else if section.contains(|c: char| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')) {
+        Some("contains a control or line-separator character")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(EditError::InvalidSection {
+            section: section.to_string(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Leading whitespace of `s` when it is plain spaces and tabs, else `fallback`.
+fn plain_space<'a>(s: &'a [u8], fallback: &'a [u8]) -> &'a [u8] {
+    if s.iter().all(|&b| b == b' ' || b == b'\t') {
+        s
+    } else {
+        fallback
+    }
+}
+
+impl Document {
+    fn ensure_loadable(&self) -> Result<(), EditError> {
+        let Some(err) = self.python_error() else {
+            return Ok(());
+        };
+        let line = err.lines.first().copied().unwrap_or(0);
+        let issue = self
+            .issues()
+            .iter()
+            .find(|i| i.line == line && i.kind.python_class() == err.class)
+            .or_else(|| self.issues().first())
+            .cloned();
+        match issue {
+            Some(issue) => Err(EditError::Unloadable(issue)),
+            None => Err(EditError::Verification(format!("Python would raise {err}"))),
+        }
+    }
+
+    fn line_content(&self, idx: usize) -> &[u8] {
+        self.lines
+            .get(idx)
+            .and_then(|l| self.src.get(l.start..l.content_end))
+            .unwrap_or_default()
+    }
+
+    /// Sets `key` to `value` in `section` with the placement rules of `apply` (see the module docs).
+    /// Returns `None` when the key already has that value (so a second run changes nothing).
+    pub fn set(&mut self, section: &str, key: &str, value: &str) -> Result<Option<Change>, EditError> {
+        let mut changes = self.set_many(section, [(key, value)])?;
+        Ok(changes.pop())
+    }
+
+    /// Sets several keys of one section in one edit: all are placed against the current document, applied
+    /// together, and verified together; on any error nothing changes. Returns the changes in line order of
+    /// the new document (keys whose value is already right produce none).
+    pub fn set_many<I, K, V>(&mut self, section: &str, settings: I) -> Result<Vec<Change>, EditError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let settings: Vec<(String, String)> = settings
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
+            .collect();
+        self.ensure_loadable()?;
+        validate_section(section)?;
+        let mut seen = HashSet::new();
+        for (key, value) in &settings {
+            validate_key(key)?;
+            validate_value(key, value)?;
+            if !seen.insert(key.as_str()) {
+                return Err(EditError::DuplicateInput { key: key.clone() });
+            }
+        }
+
+        let mut plan = Plan::default();
+        let mut added: Vec<(String, String)> = Vec::new();
+        let sid = self.section_id(section);
+        for (key, value) in &settings {
+            if let Some(entry) = self.entry(section, key) {
+                if entry.has_continuation() {
+                    return Err(EditError::Continuation {
+                        section: section.to_string(),
+                        key: key.clone(),
+                        line: entry.line(),
+                        continuation: entry.continuation_lines(),
+                    });
+                }
+                if entry.value() == value {
+                    continue;
+                }
+                if entry.inline_comment().is_some() {
+                    return Err(EditError::InlineComment {
+                        key: key.clone(),
+                        line: entry.line(),
+                    });
+                }
+                let idx = entry.line().saturating_sub(1);
+                let content = self.updated_entry_line(idx, value);
+                plan.replace.insert(idx, (content, plan.changes.len()));
+                plan.changes.push(Change {
+                    section: section.to_string(),
+                    key: key.clone(),
+                    kind: ChangeKind::Updated {
+                        old_value: entry.value().to_string(),
+                        new_value: value.clone(),
+                    },
+                    before: Some(idx + 1),
+                    after: 0,
+                });
+            } else if let Some((idx, canonical)) = sid.and_then(|sid| self.find_canonical(sid, key)) {
+                let content = self.line_content(idx);
+                let mut new = Vec::with_capacity(content.len() + value.len());
+                let body = |from: usize, to: usize| content.get(from..to).unwrap_or_default();
+                if value.is_empty() {
+                    new.extend_from_slice(body(canonical.prefix, canonical.delim + 1));
+                } else {
+                    new.extend_from_slice(body(canonical.prefix, canonical.value_start));
+                    new.extend_from_slice(value.as_bytes());
+                }
+                new.extend_from_slice(body(canonical.value_end, content.len()));
+                plan.replace.insert(idx, (new, plan.changes.len()));
+                plan.changes.push(Change {
+                    section: section.to_string(),
+                    key: key.clone(),
+                    kind: ChangeKind::Uncommented {
+                        new_value: value.clone(),
+                    },
+                    before: Some(idx + 1),
+                    after: 0,
+                });
+            } else {
+                added.push((key.clone(), value.clone()));
+            }
+        }
+        let created = !added.is_empty() && sid.is_none();
+        if !added.is_empty() {
+            match sid {
+                Some(sid) => self.plan_additions(&mut plan, sid, section, &added),
+                None => self.plan_new_section(&mut plan, section, &added),
+            }
+        }
+        if plan.changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (bytes, lines) = plan.render(self);
+        let edited = Document::parse(&bytes);
+        check_line_count(&edited, lines)?;
+        verify(self, &edited, section, &settings, created)?;
+        *self = edited;
+        let mut changes = plan.changes;
+        changes.sort_by_key(|c| c.after);
+        Ok(changes)
+    }
+
+    /// The entry line `idx` with its value replaced, everything else on the line kept.
+    fn updated_entry_line(&self, idx: usize, value: &str) -> Vec<u8> {
+        let Some(Kind::Entry(e)) = self.lines.get(idx).map(|l| l.kind) else {
+            return Vec::new();
+        };
+        let (Some(line), Some(entry)) = (self.lines.get(idx), self.entries.get(e)) else {
+            return Vec::new();
+        };
+        let at = |abs: usize| self.src.get(line.start..abs).unwrap_or_default();
+        let rest = |abs: usize| self.src.get(abs..line.content_end).unwrap_or_default();
+        let mut out = Vec::with_capacity(line.content_end.saturating_sub(line.start) + value.len());
+        if entry.value_start == entry.value_end {
+            // `key =` or `key = ` (trailing spaces are the separator): add a space in the file's style.
+            out.extend_from_slice(at(entry.delim + 1));
+            if !value.is_empty() {
+                let after = self
+                    .src
+                    .get(entry.delim + 1..line.content_end)
+                    .unwrap_or_default();
+                let before = self.src.get(entry.key_end..entry.delim).unwrap_or_default();
+                let sep: &[u8] = if !after.is_empty() {
+                    after
+                } else if !before.is_empty() {
+                    b" "
+                } else {
+                    b""
+                };
+                out.extend_from_slice(sep);
+                out.extend_from_slice(value.as_bytes());
+            }
+        } else if value.is_empty() {
+            out.extend_from_slice(at(entry.delim + 1));
+            out.extend_from_slice(rest(entry.value_end));
+        } else {
+            out.extend_from_slice(at(entry.value_start));
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(rest(entry.value_end));
+        }
+        out
+    }
+
+    /// The last canonical commented line for `key` in section `sid` that is safe to uncomment.
+    fn find_canonical(&self, sid: usize, key: &str) -> Option<(usize, Canonical)> {
+        let mut found = None;
+        for (idx, line) in self.lines.iter().enumerate() {
+            if line.section != Some(sid) || line.kind != Kind::Comment || line.text_start != line.start {
+                continue;
+            }
+            if let Some(c) = canonical_comment(self.line_content(idx), key) {
+                if self.uncomment_is_safe(idx) {
+                    found = Some((idx, c));
+                }
+            }
+        }
+        found
+    }
+
+    /// Uncommenting line `idx` puts a statement at column 0: every following indented line up to the next
+    /// statement (blank and comment lines do not count) would become its continuation.
+    fn uncomment_is_safe(&self, idx: usize) -> bool {
+        for line in self.lines.iter().skip(idx + 1) {
+            match line.kind {
+                Kind::Blank(_) | Kind::Comment => continue,
+                _ => return line.indent == 0,
+            }
+        }
+        true
+    }
+
+    /// Plans new lines after the last entry of an existing section (after its header when it has none).
+    fn plan_additions(&self, plan: &mut Plan, sid: usize, section: &str, added: &[(String, String)]) {
+        let Some(sec) = self.sections.get(sid) else { return };
+        let last_entry = sec
+            .entries
+            .iter()
+            .filter_map(|&e| self.entries.get(e))
+            .max_by_key(|e| e.line);
+        let (anchor, style_line) = match last_entry {
+            Some(e) => (e.last_line, Some(e)),
+            None => (sec.headers.last().copied().unwrap_or(0), None),
+        };
+        let pos = anchor + 1;
+        // Indentation: the anchor entry's (so nothing after it changes meaning), deepened to the next
+        // statement's when that one is indented further (it would otherwise continue the new value).
+        let mut indent: &[u8] = match style_line.and_then(|e| self.lines.get(e.line)) {
+            Some(l) => self.src.get(l.start..l.text_start).unwrap_or_default(),
+            None => b"",
+        };
+        let indent_chars = style_line
+            .and_then(|e| self.lines.get(e.line))
+            .map_or(0, |l| l.indent);
+        if let Some(next) = self
+            .lines
+            .iter()
+            .skip(pos)
+            .find(|l| !matches!(l.kind, Kind::Blank(_) | Kind::Comment))
+        {
+            if next.indent > indent_chars {
+                indent = self.src.get(next.start..next.text_start).unwrap_or_default();
+            }
+        }
+        let (before, delim, after): (&[u8], &[u8], &[u8]) = match style_line {
+            Some(e) if e.value_start < e.value_end => (
+                plain_space(self.src.get(e.key_end..e.delim).unwrap_or_default(), b" "),
+                self.src.get(e.delim..e.delim + 1).unwrap_or(b"="),
+                plain_space(self.src.get(e.delim + 1..e.value_start).unwrap_or_default(), b" "),
+            ),
+            _ => (b" ", b"=", b" "),
+        };
+        let eol = match self.lines.get(anchor).map(|l| l.ending) {
+            Some(LineEnding::None) | None => self.line_ending(),
+            Some(ending) => ending,
+        };
+        let list = plan.insert.entry(pos).or_default();
+        for (key, value) in added {
+            let mut content = Vec::with_capacity(indent.len() + key.len() + value.len() + 3);
+            content.extend_from_slice(indent);
+            content.extend_from_slice(key.as_bytes());
+            content.extend_from_slice(before);
+            content.extend_from_slice(delim);
+            if !value.is_empty() {
+                content.extend_from_slice(after);
+                content.extend_from_slice(value.as_bytes());
+            }
+            list.push(Insert {
+                content,
+                eol,
+                change: Some(plan.changes.len()),
+            });
+            plan.changes.push(Change {
+                section: section.to_string(),
+                key: key.clone(),
+                kind: ChangeKind::Added {
+                    new_value: value.clone(),
+                    after_line: Some(anchor + 1),
+                },
+                before: None,
+                after: 0,
+            });
+        }
+    }
+
+    /// Plans a new `[section]` with the keys at the end of the file, after a blank line.
+    fn plan_new_section(&self, plan: &mut Plan, section: &str, added: &[(String, String)]) {
+        // The last line's own ending: after a lone CR, an empty line ending in LF would merge into CRLF.
+        let eol = match self.lines.last().map(|l| l.ending) {
+            Some(LineEnding::None) | None => self.line_ending(),
+            Some(ending) => ending,
+        };
+        let pos = self.lines.len();
+        let list = plan.insert.entry(pos).or_default();
+        if self.lines.last().is_some_and(|l| l.text_start != l.text_end) {
+            list.push(Insert {
+                content: Vec::new(),
+                eol,
+                change: None,
+            });
+        }
+        list.push(Insert {
+            content: format!("[{section}]").into_bytes(),
+            eol,
+            change: Some(plan.changes.len()),
+        });
+        plan.changes.push(Change {
+            section: section.to_string(),
+            key: String::new(),
+            kind: ChangeKind::SectionCreated,
+            before: None,
+            after: 0,
+        });
+        for (key, value) in added {
+            let content = if value.is_empty() {
+                format!("{key} =")
+            } else {
+                format!("{key} = {value}")
+            };
+            list.push(Insert {
+                content: content.into_bytes(),
+                eol,
+                change: Some(plan.changes.len()),
+            });
+            plan.changes.push(Change {
+                section: section.to_string(),
+                key: key.clone(),
+                kind: ChangeKind::Added {
+                    new_value: value.clone(),
+                    after_line: None,
+                },
+                before: None,
+                after: 0,
+            });
+        }
+    }
+
+    /// Moves the comment after the value on line `line` (1-based, the key's line) to its own line directly
+    /// above, at the key's indentation, text unchanged: `workers = 4 ; four` becomes `; four` then
+    /// `workers = 4`. Refused for secret keys (the "comment" may be part of the secret) and for values that
+    /// continue on indented lines.
+    pub fn move_inline_comment(&mut self, line: usize) -> Result<Change, EditError> {
+        self.ensure_loadable()?;
+        let idx = line.checked_sub(1).ok_or(EditError::NotAnEntry { line })?;
+        let Some(Kind::Entry(e)) = self.lines.get(idx).map(|l| l.kind) else {
+            return Err(EditError::NotAnEntry { line });
+        };
+        let entry = super::document::EntryRef::new(self, e);
+        let (Some(section), Some(l)) = (entry.section(), self.lines.get(idx)) else {
+            return Err(EditError::NotAnEntry { line });
+        };
+        let key = entry.key().to_string();
+        if entry.is_secret() {
+            return Err(EditError::SecretInlineComment { key, line });
+        }
+        if entry.has_continuation() {
+            return Err(EditError::Continuation {
+                section: section.to_string(),
+                key,
+                line,
+                continuation: entry.continuation_lines(),
+            });
+        }
+        let Some(comment) = entry.inline_comment() else {
+            return Err(EditError::NoInlineComment { key, line });
+        };
+        let new_value = comment.value.to_string();
+        let section = section.to_string();
+        let mut plan = Plan::default();
+        let mut comment_line = self.src.get(l.start..l.text_start).unwrap_or_default().to_vec();
+        comment_line.extend_from_slice(
+            self.src
+                .get(comment.comment_start..l.content_end)
+                .unwrap_or_default(),
+        );
+        let eol = if l.ending == LineEnding::None {
+            self.line_ending()
+        } else {
+            l.ending
+        };
+        plan.insert.entry(idx).or_default().push(Insert {
+            content: comment_line,
+            eol,
+            change: None,
+        });
+        let entry_line = self
+            .src
+            .get(l.start..comment.value_end)
+            .unwrap_or_default()
+            .to_vec();
+        plan.replace.insert(idx, (entry_line, 0));
+        plan.changes.push(Change {
+            section: section.clone(),
+            key: key.clone(),
+            kind: ChangeKind::InlineCommentMoved {
+                comment: comment.comment.to_string(),
+            },
+            before: Some(line),
+            after: 0,
+        });
+        let (bytes, lines) = plan.render(self);
+        let edited = Document::parse(&bytes);
+        check_line_count(&edited, lines)?;
+        verify(self, &edited, &section, &[(key, new_value)], false)?;
+        *self = edited;
+        plan.changes
+            .pop()
+            .ok_or_else(|| EditError::Verification("no change recorded".to_string()))
+    }
+}
+
+fn check_line_count(edited: &Document, expected: usize) -> Result<(), EditError> {
+    if edited.line_count() == expected {
+        Ok(())
+    } else {
+        Err(EditError::Verification(format!(
+            "the edited file has {} lines instead of {expected} (line endings merged)",
+            edited.line_count()
+        )))
+    }
+}
+
+/// Checks that `after` loads, that `section` holds the `expected` values and that every other section, key
+/// and value (including `[DEFAULT]`) reads exactly as in `before`.
+fn verify(
+    before: &Document,
+    after: &Document,
+    section: &str,
+    expected: &[(String, String)],
+    created: bool,
+) -> Result<(), EditError> {
+    if let Some(err) = after.python_error() {
+        return Err(EditError::Verification(format!(
+            "the edited file would raise {err}"
+        )));
+    }
+    let mut sections: Vec<&str> = before.sections();
+    if created && section != DEFAULT_SECTION {
+        sections.push(section);
+    }
+    if after.sections() != sections {
+        return Err(EditError::Verification(
+            "the edit would change the list of sections".to_string(),
+        ));
+    }
+    let mut names = sections;
+    names.push(DEFAULT_SECTION);
+    for name in names {
+        let old = before.own_values(name).unwrap_or_default();
+        let new = after.own_values(name).unwrap_or_default();
+        if name == section {
+            let mut want: BTreeMap<String, String> = old.into_pairs().into_iter().collect();
+            for (k, v) in expected {
+                want.insert(k.clone(), v.clone());
+            }
+            let got: BTreeMap<String, String> = new.into_pairs().into_iter().collect();
+            if got != want {
+                let differ: Vec<&String> = want
+                    .keys()
+                    .chain(got.keys())
+                    .filter(|k| want.get(*k) != got.get(*k))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                return Err(EditError::Verification(format!(
+                    "after the edit Python would read other values in [{section}] for: {}",
+                    differ
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        } else if old != new {
+            return Err(EditError::Verification(format!(
+                "the edit would change values in [{name}]"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(text: &str, settings: &[(&str, &str)]) -> (String, Vec<Change>) {
+        let mut d = Document::parse(text.as_bytes());
+        let changes = d
+            .set_many("options", settings.iter().copied())
+            .unwrap_or_else(|e| panic!("{e}"));
+        (String::from_utf8(d.render()).unwrap_or_default(), changes)
+    }
+
+    fn set_err(text: &str, key: &str, value: &str) -> EditError {
+        let mut d = Document::parse(text.as_bytes());
+        match d.set("options", key, value) {
+            Err(e) => {
+                assert_eq!(
+                    d.render(),
+                    text.as_bytes(),
+                    "a refused edit leaves the document untouched"
+                );
+                e
+            }
+            Ok(c) => panic!("expected an error, got {c:?}"),
+        }
+    }
+
+    #[test]
+    fn updates_an_active_key_in_place_keeping_its_style() {
+        let (out, changes) = edit("[options]\nWorkers:4\nx = 1\n", &[("workers", "8")]);
+        assert_eq!(out, "[options]\nWorkers:8\nx = 1\n");
+        assert_eq!(changes.len(), 1);
+        let c = &changes[0];
+        assert_eq!((c.before, c.after), (Some(2), 2));
+        assert_eq!(
+            c.kind,
+            ChangeKind::Updated {
+                old_value: "4".into(),
+                new_value: "8".into()
+            }
+        );
+        let (out, _) = edit("[options]\n  workers   =   4   \r\n", &[("workers", "16")]);
+        assert_eq!(out, "[options]\n  workers   =   16   \r\n");
+    }
+
+    #[test]
+    fn empty_values_get_a_separator_in_the_files_style() {
+        assert_eq!(
+            edit("[options]\nworkers =\n", &[("workers", "2")]).0,
+            "[options]\nworkers = 2\n"
+        );
+        assert_eq!(
+            edit("[options]\nworkers=\n", &[("workers", "2")]).0,
+            "[options]\nworkers=2\n"
+        );
+        assert_eq!(
+            edit("[options]\nworkers = \n", &[("workers", "2")]).0,
+            "[options]\nworkers = 2\n"
+        );
+        assert_eq!(
+            edit("[options]\nworkers = 2\n", &[("workers", "")]).0,
+            "[options]\nworkers =\n"
+        );
+    }
+
+    #[test]
+    fn unchanged_value_is_a_no_op() {
+        let text = "[options]\nworkers = 4\n";
+        let (out, changes) = edit(text, &[("workers", "4")]);
+        assert_eq!(out, text);
+        assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn uncomments_the_last_canonical_commented_line() {
+        let text = "[options]\naddons_path = /a\n; workers: number of workers\n; workers = 0\n;workers=1\n\
+                    # workers = 2\n;  workers = 3\n; workers: several words here\n";
+        let (out, changes) = edit(text, &[("workers", "4")]);
+        assert_eq!(
+            out,
+            "[options]\naddons_path = /a\n; workers: number of workers\n; workers = 0\n;workers=1\n\
+             workers = 4\n;  workers = 3\n; workers: several words here\n"
+        );
+        assert_eq!(
+            changes[0].kind,
+            ChangeKind::Uncommented {
+                new_value: "4".into()
+            }
+        );
+        assert_eq!((changes[0].before, changes[0].after), (Some(6), 6));
+    }
+
+    #[test]
+    fn headings_and_indented_examples_are_never_uncommented() {
+        let text =
+            "[options]\naddons_path = /a\n; workers:\n    ; workers = 4\n ; workers = 2\n;; workers = 1\n";
+        let (out, changes) = edit(text, &[("workers", "3")]);
+        assert_eq!(out, "[options]\naddons_path = /a\nworkers = 3\n; workers:\n    ; workers = 4\n ; workers = 2\n;; workers = 1\n");
+        assert_eq!(
+            changes[0].kind,
+            ChangeKind::Added {
+                new_value: "3".into(),
+                after_line: Some(2)
+            }
+        );
+        assert_eq!((changes[0].before, changes[0].after), (None, 3));
+    }
+
+    #[test]
+    fn never_uncomments_into_a_continuation() {
+        // `    /b` continues addons_path across the comment; uncommenting would make it workers' value.
+        let text = "[options]\naddons_path = /a\n; workers = 0\n    /b\n";
+        let mut d = Document::parse(text.as_bytes());
+        assert!(d.is_loadable(), "{:?}", d.issues());
+        let change = d.set("options", "workers", "2").unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(change.map(|c| c.kind), Some(ChangeKind::Added { .. })));
+        assert_eq!(
+            d.as_str(),
+            Some("[options]\naddons_path = /a\n; workers = 0\n    /b\nworkers = 2\n")
+        );
+        let v = d.values("options").unwrap_or_default();
+        assert_eq!(
+            (v.get("workers"), v.get("addons_path")),
+            (Some("2"), Some("/a\n/b"))
+        );
+        // An earlier safe canonical line is used instead of the unsafe last one.
+        let text = "[options]\naddons_path = /a\n; workers = 1\nx = 2\n; workers = 0\n    /b\n";
+        let mut d = Document::parse(text.as_bytes());
+        let change = d.set("options", "workers", "5").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(change.map(|c| (c.before, c.after)), Some((Some(3), 3)));
+        assert_eq!(
+            d.as_str(),
+            Some("[options]\naddons_path = /a\nworkers = 5\nx = 2\n; workers = 0\n    /b\n")
+        );
+    }
+
+    #[test]
+    fn adds_after_the_last_entry_with_the_files_line_endings() {
+        let text =
+            "[options]\r\naddons_path=/a\r\n\r\n; trailing doc\r\n[queue_job]\r\nchannels = root:2\r\n";
+        let (out, changes) = edit(text, &[("workers", "4"), ("max_cron_threads", "1")]);
+        assert_eq!(
+            out,
+            "[options]\r\naddons_path=/a\r\nworkers=4\r\nmax_cron_threads=1\r\n\r\n; trailing doc\r\n\
+             [queue_job]\r\nchannels = root:2\r\n"
+        );
+        let afters: Vec<usize> = changes.iter().map(|c| c.after).collect();
+        assert_eq!(afters, vec![3, 4]);
+    }
+
+    #[test]
+    fn adds_after_continuation_lines_and_after_a_bare_header() {
+        let text = "[options]\naddons_path = /a,\n    /b\nlast = 1\n    more\n";
+        let (out, _) = edit(text, &[("workers", "4")]);
+        assert_eq!(
+            out,
+            "[options]\naddons_path = /a,\n    /b\nlast = 1\n    more\nworkers = 4\n"
+        );
+        let (out, _) = edit("[options]\n; doc\n", &[("workers", "4")]);
+        assert_eq!(out, "[options]\nworkers = 4\n; doc\n");
+    }
+
+    #[test]
+    fn missing_final_newline_stays_missing() {
+        let (out, _) = edit("[options]\nx = 1", &[("workers", "4")]);
+        assert_eq!(out, "[options]\nx = 1\nworkers = 4");
+        let (out, _) = edit("[options]\r\nx = 1", &[("workers", "4")]);
+        assert_eq!(out, "[options]\r\nx = 1\r\nworkers = 4");
+        let (out, _) = edit("[options]\nx = 1\n; workers = 0", &[("workers", "4")]);
+        assert_eq!(out, "[options]\nx = 1\nworkers = 4");
+        let (out, _) = edit("[a]\nx = 1", &[("workers", "4")]);
+        assert_eq!(out, "[a]\nx = 1\n\n[options]\nworkers = 4");
+        // A line added in the middle never touches the final line.
+        let (out, _) = edit("[options]\nx = 1\n[b]\ny = 2", &[("workers", "4")]);
+        assert_eq!(out, "[options]\nx = 1\nworkers = 4\n[b]\ny = 2");
+    }
+
+    #[test]
+    fn adds_after_a_bare_last_header_without_newline() {
+        assert_eq!(edit("[options]", &[("workers", "4")]).0, "[options]\nworkers = 4");
+        assert_eq!(
+            edit("[options]\r\n", &[("workers", "4")]).0,
+            "[options]\r\nworkers = 4\r\n"
+        );
+    }
+
+    #[test]
+    fn creates_the_section_when_absent() {
+        let (out, changes) = edit("", &[("workers", "4")]);
+        assert_eq!(out, "[options]\nworkers = 4\n");
+        assert_eq!(changes[0].kind, ChangeKind::SectionCreated);
+        assert_eq!((changes[0].after, changes[1].after), (1, 2));
+        let (out, _) = edit("[Options]\r\nworkers = 2\r\n", &[("workers", "4")]);
+        assert_eq!(
+            out,
+            "[Options]\r\nworkers = 2\r\n\r\n[options]\r\nworkers = 4\r\n"
+        );
+        let (out, _) = edit("; just comments\n\n", &[("workers", "4")]);
+        assert_eq!(out, "; just comments\n\n[options]\nworkers = 4\n");
+    }
+
+    #[test]
+    fn lone_cr_files_get_lone_cr_lines() {
+        // An empty separator line ending in LF after a lone CR would merge into one CRLF terminator.
+        let (out, changes) = edit("[a]\nx = 1\r", &[("workers", "4")]);
+        assert_eq!(out, "[a]\nx = 1\r\r[options]\rworkers = 4\r");
+        assert_eq!(changes.iter().map(|c| c.after).collect::<Vec<_>>(), vec![4, 5]);
+        let (out, _) = edit("[options]\rx = 1\r", &[("workers", "4")]);
+        assert_eq!(out, "[options]\rx = 1\rworkers = 4\r");
+    }
+
+    #[test]
+    fn added_line_is_indented_so_the_next_statement_is_not_swallowed() {
+        let text = "[options]\n  [other]\nx = 1\n";
+        let mut d = Document::parse(text.as_bytes());
+        d.set("options", "workers", "4").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.as_str(), Some("[options]\n  workers = 4\n  [other]\nx = 1\n"));
+        assert_eq!(d.values("other").unwrap_or_default().get("x"), Some("1"));
+    }
+
+    #[test]
+    fn refusals() {
+        let e = set_err("[options]\nworkers = 4\n  8\n", "workers", "2");
+        assert!(
+            matches!(e, EditError::Continuation { line: 2, ref continuation, .. } if continuation == &vec![3])
+        );
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("3"),
+            "{e}"
+        );
+        let e = set_err("[options]\nworkers = 4 ; four\n", "workers", "2");
+        assert!(matches!(e, EditError::InlineComment { line: 2, .. }), "{e}");
+        let e = set_err("[options]\nworkers = 4\nworkers = 5\n", "workers", "2");
+        assert!(matches!(e, EditError::Unloadable(_)), "{e}");
+        assert!(e.to_string().contains("line 3"), "{e}");
+        for bad in ["a\nb", "a\rb", " 4", "4 ", "4\u{2028}"] {
+            assert!(
+                matches!(
+                    set_err("[options]\n", "workers", bad),
+                    EditError::InvalidValue { .. }
+                ),
+                "{bad:?}"
+            );
+        }
+        for bad in ["", "Workers", "a=b", "a:b", "[a]", ";a", " a", "a\tb\n"] {
+            assert!(
+                matches!(set_err("[options]\n", bad, "1"), EditError::InvalidKey { .. }),
+                "{bad:?}"
+            );
+        }
+        let mut d = Document::parse(b"[options]\n");
+        let e = d.set_many("options", [("workers", "1"), ("workers", "2")]);
+        assert!(matches!(e, Err(EditError::DuplicateInput { .. })));
+        assert!(matches!(
+            d.set("", "workers", "1"),
+            Err(EditError::InvalidSection { .. })
+        ));
+    }
+
+    #[test]
+    fn set_is_idempotent() {
+        for text in [
+            "",
+            "[options]\n; workers = 0\n",
+            "[options]\nx=1",
+            "[a]\r\nb = 1\r\n",
+        ] {
+            let mut d = Document::parse(text.as_bytes());
+            d.set_many("options", [("workers", "4"), ("limit_time_cpu", "600")])
+                .unwrap_or_else(|e| panic!("{e}"));
+            let once = d.render();
+            let again = d.set_many("options", [("workers", "4"), ("limit_time_cpu", "600")]);
+            assert_eq!(again.map(|c| c.len()), Ok(0));
+            assert_eq!(d.render(), once);
+        }
+    }
+
+    #[test]
+    fn moves_an_inline_comment_above() {
+        let text = "[options]\r\n  workers = 4 ; four workers  \r\nx = 1";
+        let mut d = Document::parse(text.as_bytes());
+        let c = d.move_inline_comment(2).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            d.as_str(),
+            Some("[options]\r\n  ; four workers  \r\n  workers = 4\r\nx = 1")
+        );
+        assert_eq!((c.before, c.after), (Some(2), 3));
+        assert_eq!(
+            c.kind,
+            ChangeKind::InlineCommentMoved {
+                comment: "; four workers".into()
+            }
+        );
+        assert_eq!(d.values("options").unwrap_or_default().get("workers"), Some("4"));
+        // Last line without a newline.
+        let mut d = Document::parse(b"[options]\nworkers = 4 # x");
+        d.move_inline_comment(2).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.as_str(), Some("[options]\n# x\nworkers = 4"));
+    }
+
+    #[test]
+    fn move_inline_comment_refusals() {
+        let mut d = Document::parse(b"[options]\nadmin_passwd = a ;b\nworkers = 4\nx = 1 ; y\n  z\n");
+        assert!(matches!(
+            d.move_inline_comment(2),
+            Err(EditError::SecretInlineComment { .. })
+        ));
+        assert!(matches!(
+            d.move_inline_comment(3),
+            Err(EditError::NoInlineComment { .. })
+        ));
+        assert!(matches!(
+            d.move_inline_comment(1),
+            Err(EditError::NotAnEntry { .. })
+        ));
+        assert!(matches!(
+            d.move_inline_comment(0),
+            Err(EditError::NotAnEntry { .. })
+        ));
+        assert!(matches!(
+            d.move_inline_comment(4),
+            Err(EditError::Continuation { .. })
+        ));
+        let e = d
+            .move_inline_comment(2)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!e.contains("a ;b"), "never prints the secret: {e}");
+    }
+
+    #[test]
+    fn change_descriptions_mask_secrets() {
+        let mut d = Document::parse(b"[options]\nadmin_passwd = old\n");
+        let c = d
+            .set("options", "admin_passwd", "new")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!());
+        let s = c.to_string();
+        assert!(
+            !s.contains("old") && !s.contains("new") && s.contains("********"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn other_sections_are_untouched_and_default_is_editable() {
+        let text = "[DEFAULT]\na = 1\n[options]\nb = 2\n[DEFAULT]\nc = 3\n";
+        let mut d = Document::parse(text.as_bytes());
+        d.set("DEFAULT", "z", "9").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            d.as_str(),
+            Some("[DEFAULT]\na = 1\n[options]\nb = 2\n[DEFAULT]\nc = 3\nz = 9\n")
+        );
+        assert_eq!(d.values("options").unwrap_or_default().get("z"), Some("9"));
+    }
+}

@@ -1,0 +1,246 @@
+//! The few Python `str` semantics the odoo.conf parser must reproduce exactly: `str.isspace()` (which is
+//! also what `re`'s `\s` and `str.strip()` use), `str.strip()` on byte ranges, and `str.lower()`.
+//!
+//! Owns: these helpers, working on raw bytes so that offsets stay byte offsets into the file even when a
+//! line is not valid UTF-8. Must not: know anything about INI syntax.
+//!
+//! Python's whitespace set (CPython 3.11, `Py_UNICODE_ISSPACE`) differs from Rust's `char::is_whitespace`:
+//! it includes the ASCII information separators U+001C..U+001F. The set is checked against a real
+//! `python3` in `tests/conf_differential.rs`.
+
+use std::borrow::Cow;
+
+/// Every character for which CPython 3.11's `str.isspace()` is true.
+pub const PY_WHITESPACE: [char; 29] = [
+    '\t', '\n', '\u{0b}', '\u{0c}', '\r', '\u{1c}', '\u{1d}', '\u{1e}', '\u{1f}', ' ', '\u{85}', '\u{a0}',
+    '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}',
+    '\u{2007}', '\u{2008}', '\u{2009}', '\u{200a}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}',
+    '\u{3000}',
+];
+
+/// `str.isspace()` for one character.
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | '\u{1c}'..='\u{1f}'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
+}
+
+/// Length in bytes of the Python whitespace character encoded at `b[i..]`, or 0 when there is none.
+///
+/// Works on arbitrary bytes: a whitespace character is recognised by its exact UTF-8 encoding, which
+/// agrees with lossy decoding (an invalid byte is never whitespace).
+#[inline]
+pub fn space_len_at(b: &[u8], i: usize) -> usize {
+    let Some(&first) = b.get(i) else { return 0 };
+    match first {
+        b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | b' ' => 1,
+        0xc2 => match b.get(i + 1) {
+            Some(0x85 | 0xa0) => 2,
+            _ => 0,
+        },
+        0xe1 => match (b.get(i + 1), b.get(i + 2)) {
+            (Some(0x9a), Some(0x80)) => 3,
+            _ => 0,
+        },
+        0xe2 => match (b.get(i + 1), b.get(i + 2)) {
+            (Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf)) | (Some(0x81), Some(0x9f)) => 3,
+            _ => 0,
+        },
+        0xe3 => match (b.get(i + 1), b.get(i + 2)) {
+            (Some(0x80), Some(0x80)) => 3,
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// Length in bytes of the Python whitespace character that ends just before `b[end]`, or 0.
+#[inline]
+pub fn space_len_before(b: &[u8], end: usize) -> usize {
+    if end == 0 || end > b.len() {
+        return 0;
+    }
+    for len in [1usize, 2, 3] {
+        if end >= len && space_len_at(b, end - len) == len {
+            return len;
+        }
+    }
+    0
+}
+
+/// The byte range of `b[start..end]` after Python's `str.strip()`, plus the number of characters
+/// (code points, as `re` counts them) stripped at the front.
+pub fn strip(b: &[u8], start: usize, end: usize) -> (usize, usize, usize) {
+    let mut s = start;
+    let mut leading_chars = 0;
+    while s < end {
+        let n = space_len_at(b, s);
+        if n == 0 || s + n > end {
+            break;
+        }
+        s += n;
+        leading_chars += 1;
+    }
+    let e = rstrip(b, s, end);
+    (s, e, leading_chars)
+}
+
+/// The end of `b[start..end]` after Python's `str.rstrip()`.
+pub fn rstrip(b: &[u8], start: usize, end: usize) -> usize {
+    let mut e = end;
+    while e > start {
+        let n = space_len_before(b, e);
+        if n == 0 || e - n < start {
+            break;
+        }
+        e -= n;
+    }
+    e
+}
+
+/// The start of `b[start..end]` after Python's `str.lstrip()`.
+pub fn lstrip(b: &[u8], start: usize, end: usize) -> usize {
+    let mut s = start;
+    while s < end {
+        let n = space_len_at(b, s);
+        if n == 0 || s + n > end {
+            break;
+        }
+        s += n;
+    }
+    s
+}
+
+/// `str.strip()` on a `&str`.
+pub fn strip_str(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
+/// Characters whose lower-case mapping Rust knows but CPython 3.11 (Unicode 14.0) does not: they were
+/// assigned in Unicode 15 or later, so Python leaves them unchanged. Checked against `python3` in the tests.
+fn unknown_to_python(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1c89}'
+            | '\u{a7cb}'
+            | '\u{a7cc}'
+            | '\u{a7ce}'
+            | '\u{a7d2}'
+            | '\u{a7d4}'
+            | '\u{a7da}'
+            | '\u{a7dc}'
+            | '\u{10d50}'..='\u{10d65}'
+            | '\u{16ea0}'..='\u{16eb8}'
+    )
+}
+
+/// CPython 3.11's `str.lower()`: full Unicode case mapping with the final-sigma rule.
+///
+/// Rust's `str::to_lowercase` implements the same algorithm; the only differences come from newer Unicode
+/// data, handled by splitting at the characters Python does not know (to Python they are unassigned, hence
+/// neither cased nor case-ignorable, so they end a word for the final-sigma rule exactly like a string end).
+pub fn lower(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Owned(s.to_ascii_lowercase());
+        }
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find(unknown_to_python) {
+        let (head, tail) = rest.split_at(pos);
+        out.push_str(&head.to_lowercase());
+        let mut chars = tail.chars();
+        if let Some(sep) = chars.next() {
+            out.push(sep);
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(&rest.to_lowercase());
+    if out == s {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_table_matches_is_space_and_encodings() {
+        for c in PY_WHITESPACE {
+            assert!(is_space(c), "{c:?}");
+            let mut buf = [0u8; 4];
+            let enc = c.encode_utf8(&mut buf).as_bytes();
+            assert_eq!(space_len_at(enc, 0), enc.len(), "{c:?}");
+            assert_eq!(space_len_before(enc, enc.len()), enc.len(), "{c:?}");
+        }
+        let count = (0..=0x10ffffu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_space(c))
+            .count();
+        assert_eq!(count, PY_WHITESPACE.len());
+    }
+
+    #[test]
+    fn byte_scanner_agrees_with_is_space_for_every_char() {
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let enc = c.encode_utf8(&mut buf).as_bytes();
+            let expect = if is_space(c) { enc.len() } else { 0 };
+            assert_eq!(space_len_at(enc, 0), expect, "{c:?}");
+            assert_eq!(space_len_before(enc, enc.len()), expect, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn python_whitespace_is_not_rusts() {
+        // U+001C..U+001F are whitespace to Python, not to Rust; U+180E and U+200B are neither.
+        assert!(is_space('\u{1c}') && !'\u{1c}'.is_whitespace());
+        assert!(!is_space('\u{180e}') && !is_space('\u{200b}') && !is_space('\u{feff}'));
+    }
+
+    #[test]
+    fn strip_counts_leading_chars_and_handles_invalid_bytes() {
+        let b = "\u{3000}\t a b \u{a0}".as_bytes();
+        let (s, e, n) = strip(b, 0, b.len());
+        assert_eq!(&b[s..e], b"a b");
+        assert_eq!(n, 3);
+        let b = b"\xff \xe2\x80\x80";
+        let (s, e, n) = strip(b, 0, b.len());
+        assert_eq!((s, e, n), (0, 1, 0));
+        // A lone continuation byte is not whitespace even when followed by one.
+        let b = b"\x80 ";
+        assert_eq!(rstrip(b, 0, b.len()), 1);
+        assert_eq!(strip(b"", 0, 0), (0, 0, 0));
+        assert_eq!(strip(b"   ", 0, 3), (3, 3, 3));
+        assert_eq!(lstrip(b" \x85x", 0, 3), 1, "0x85 alone is not U+0085");
+    }
+
+    #[test]
+    fn lower_matches_python_examples() {
+        assert_eq!(lower("Workers"), "workers");
+        assert_eq!(lower("ΟΔΟΣ"), "οδος");
+        assert_eq!(lower("Σ"), "σ");
+        assert_eq!(lower("AΣ"), "aς");
+        assert_eq!(lower("İ"), "i\u{307}");
+        assert_eq!(lower("\u{a7cb}X"), "\u{a7cb}x");
+        assert_eq!(lower("AΣ\u{a7cb}"), "aς\u{a7cb}");
+        assert!(matches!(lower("plain"), Cow::Borrowed(_)));
+    }
+}
