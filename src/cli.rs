@@ -95,6 +95,66 @@ pub enum Command {
     /// reason for every number
     #[command(after_help = PLAN_EXAMPLES)]
     Plan(PlanCmdArgs),
+    /// Size odoo.conf for this container: change the sizing keys in place and nothing else, byte for byte
+    #[command(after_help = APPLY_EXAMPLES)]
+    Apply(ApplyArgs),
+}
+
+const APPLY_EXAMPLES: &str = "\
+Examples:
+  odoo-sizer apply                                  size $ODOO_RC (else /etc/odoo/odoo.conf) in place
+  odoo-sizer apply --dry-run                        show the diff, write nothing
+  odoo-sizer apply --check                          exit 1 when the file is not sized (for CI)
+  odoo-sizer apply --config /etc/odoo/odoo.conf --output /run/odoo/odoo.conf
+                                                    read-only config (ConfigMap, :ro mount): write a sized copy
+  odoo-sizer apply --fix                            also move `; comments` after values to their own line
+
+Only the keys `plan` computes are written: an active key is updated in place, else a commented default such
+as `; workers = 0` is uncommented, else the key is added at the end of [options]. Comments, other keys and
+sections, line endings and the final newline stay byte-identical. A file Odoo could not load (duplicate keys,
+keys before [options], `workers = 4 ; four`, ...) is refused with exit code 4 and left untouched. Writes are
+atomic (temp file, fsync, rename) and keep the owner and mode; a bind-mounted single file is rewritten in
+place with a journal. Secret values never appear in the output.";
+
+/// The config file to size: `--config`, else $ODOO_RC, else /etc/odoo/odoo.conf.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArg {
+    /// The odoo.conf to read [default: $ODOO_RC, else /etc/odoo/odoo.conf]
+    #[arg(short = 'c', long, value_name = "PATH", env = "ODOO_SIZER_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Write the sized file here instead, leaving the source untouched (read-only configs)
+    #[arg(short, long, value_name = "PATH", env = "ODOO_SIZER_OUTPUT")]
+    pub output: Option<PathBuf>,
+
+    /// Print the unified diff of what would change; write nothing
+    #[arg(long, env = "ODOO_SIZER_DRY_RUN", value_parser = clap::builder::FalseyValueParser::new())]
+    pub dry_run: bool,
+
+    /// Write nothing; exit 1 when the file needs changes, 0 when it is already sized
+    #[arg(long, env = "ODOO_SIZER_CHECK", value_parser = clap::builder::FalseyValueParser::new())]
+    pub check: bool,
+
+    /// Also repair what can be repaired without guessing: a `; comment` after a value in [options] moves
+    /// to its own line above (never on secret keys)
+    #[arg(long, env = "ODOO_SIZER_FIX", value_parser = clap::builder::FalseyValueParser::new())]
+    pub fix: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t, env = "ODOO_SIZER_FORMAT")]
+    pub format: Format,
 }
 
 const PLAN_EXAMPLES: &str = "\
@@ -125,6 +185,11 @@ pub enum PlanFormat {
 
 #[derive(Debug, Args)]
 pub struct PlanCmdArgs {
+    /// The current odoo.conf: its values are shown as "current" and let the plan repair invalid ones
+    /// (e.g. `limit_time_real = 0` in multi-process mode)
+    #[arg(short = 'c', long, value_name = "PATH", env = "ODOO_SIZER_CONFIG")]
+    pub config: Option<PathBuf>,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 

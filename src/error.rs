@@ -47,6 +47,12 @@ pub enum Error {
     UnknownLimit(#[from] UnknownLimit),
     #[error(transparent)]
     File(#[from] FileError),
+    /// The config file is one Odoo could not load or would ignore: nothing was written.
+    #[error("{path}: {refused}")]
+    Refused {
+        path: String,
+        refused: crate::apply::Refused,
+    },
     /// The sizing model refused its inputs (a pin, a knob, PostgreSQL's connection budget).
     #[error(transparent)]
     Plan(Box<PlanError>),
@@ -79,6 +85,7 @@ impl Error {
         match self {
             Error::UnknownLimit(_) => Exit::LimitsUnknown,
             Error::File(_) => Exit::Io,
+            Error::Refused { .. } => Exit::ConfigRefused,
             Error::Plan(_) | Error::Environment { .. } => Exit::Usage,
             Error::Pg(_) => Exit::Database,
             Error::PgSettings(SettingsError::PasswordFile { .. }) => Exit::Io,

@@ -4,6 +4,7 @@
 //! Data flows one way: limits → plan → document edit → write / exec / Docker API. The modules before the
 //! last arrow are pure; I/O lives at the edges (`limits::reader`, the writers, the Docker client).
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod conf;

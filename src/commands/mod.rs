@@ -1,5 +1,6 @@
 //! One module per subcommand: glue between the command line, the pure core and the I/O edges.
 
+pub mod apply;
 pub mod detect;
 pub mod plan;
 
@@ -17,6 +18,7 @@ pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
     match cli.command {
         Command::Detect(args) => detect::run(&args, sub, &mut out),
         Command::Plan(args) => plan::run(&args, sub, &mut out),
+        Command::Apply(args) => apply::run(&args, sub, &mut out),
     }
 }
 
@@ -29,24 +31,38 @@ fn source(matches: &ArgMatches, id: &str, flag: &str, env: &str) -> String {
     }
 }
 
-/// Names the origin of an argument for reports: `--cpus` or `ODOO_SIZER_CPUS`.
-fn origin(matches: &ArgMatches, id: &str, flag: &str, env: &str) -> String {
-    match matches.value_source(id) {
-        Some(ValueSource::EnvVariable) => env.to_string(),
-        _ => flag.to_string(),
+/// The config file to work on and where its path came from: `--config`, else `$ODOO_RC` (the variable
+/// Odoo and the official image use), else the official image's `/etc/odoo/odoo.conf`.
+pub fn config_path(
+    arg: &crate::cli::ConfigArg,
+    matches: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (std::path::PathBuf, String) {
+    if let Some(path) = &arg.config {
+        return (
+            path.clone(),
+            source(matches, "config", "--config", "ODOO_SIZER_CONFIG"),
+        );
+    }
+    match env("ODOO_RC").filter(|v| !v.is_empty()) {
+        Some(path) => (path.into(), "ODOO_RC".to_string()),
+        None => (DEFAULT_CONFIG.into(), "default".to_string()),
     }
 }
+
+/// Where the official image keeps odoo.conf.
+pub const DEFAULT_CONFIG: &str = "/etc/odoo/odoo.conf";
 
 /// The user's overrides, each labelled with where it came from.
 pub fn overrides(args: &LimitArgs, matches: &ArgMatches) -> Overrides {
     Overrides {
         cpus: args.cpus.map(|value| Override {
             value,
-            source: origin(matches, "cpus", "--cpus", "ODOO_SIZER_CPUS"),
+            source: source(matches, "cpus", "--cpus", "ODOO_SIZER_CPUS"),
         }),
         memory: args.memory.map(|value| Override {
             value,
-            source: origin(matches, "memory", "--memory", "ODOO_SIZER_MEMORY"),
+            source: source(matches, "memory", "--memory", "ODOO_SIZER_MEMORY"),
         }),
     }
 }

@@ -20,7 +20,11 @@ pub fn run(args: &PlanCmdArgs, matches: &ArgMatches, out: &mut dyn Write) -> Res
     let limits = super::limits(&args.limits, matches, false);
     let budget = limits.budget()?;
     let env = |name: &str| std::env::var(name).ok();
-    let prepared = plan_input(&args.plan, matches, &limits, budget, &env, BTreeMap::new())?;
+    let current = match &args.config {
+        Some(path) => current_values(path, &args.plan, matches, &env)?,
+        None => BTreeMap::new(),
+    };
+    let prepared = plan_input(&args.plan, matches, &limits, budget, &env, current)?;
     let plan = plan::plan(&prepared.input)?;
     let report = Report {
         plan: &plan,
@@ -51,12 +55,70 @@ pub fn run(args: &PlanCmdArgs, matches: &ArgMatches, out: &mut dyn Write) -> Res
     Ok(Exit::Success)
 }
 
+/// The `[options]` values of the config at `path`, read with the same document model and refusal rules as
+/// `apply` (a missing file has no values).
+fn current_values(
+    path: &std::path::Path,
+    args: &PlanArgs,
+    matches: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, String>> {
+    let (version, _) = odoo_version(args, matches, env)?;
+    let Some((bytes, _)) = crate::write::read_config(path)? else {
+        log::warn!(
+            "{} does not exist: planning without current values",
+            path.display()
+        );
+        return Ok(BTreeMap::new());
+    };
+    let prepared =
+        crate::apply::Prepared::new(Some(&bytes), version, false).map_err(|refused| Error::Refused {
+            path: path.display().to_string(),
+            refused,
+        })?;
+    for warning in &prepared.warnings {
+        log::warn!("{}: {warning}", path.display());
+    }
+    Ok(prepared.current_values())
+}
+
 /// The model's input with the provenance of each value.
 pub struct Prepared {
     pub input: PlanInput,
     pub inputs: Vec<Input>,
     /// About the limits (no cgroup limit found, detection problems).
     pub warnings: Vec<Warning>,
+}
+
+/// The Odoo version to size for, and where it came from: `--odoo-version`, else the official image's
+/// `ODOO_VERSION`, else the newest supported.
+pub fn odoo_version(
+    args: &PlanArgs,
+    matches: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(OdooVersion, String)> {
+    Ok(match args.odoo_version {
+        Some(v) => (
+            v,
+            super::source(
+                matches,
+                "odoo_version",
+                "--odoo-version",
+                "ODOO_SIZER_ODOO_VERSION",
+            ),
+        ),
+        None => match env("ODOO_VERSION") {
+            Some(text) => {
+                let version = text.parse::<OdooVersion>().map_err(|e| Error::Environment {
+                    name: "ODOO_VERSION".into(),
+                    value: text.clone(),
+                    why: format!("{}; pass --odoo-version to choose another", e.why),
+                })?;
+                (version, "ODOO_VERSION".to_string())
+            }
+            None => (OdooVersion::NEWEST, "default (newest supported)".to_string()),
+        },
+    })
 }
 
 /// Builds the model's input from the plan flags. `env` looks up environment variables that are not
@@ -71,23 +133,7 @@ pub fn plan_input(
     current: BTreeMap<String, String>,
 ) -> Result<Prepared> {
     let src = |id: &str, flag: &str, var: &str| super::source(matches, id, flag, var);
-    let (version, version_source) = match args.odoo_version {
-        Some(v) => (
-            v,
-            src("odoo_version", "--odoo-version", "ODOO_SIZER_ODOO_VERSION"),
-        ),
-        None => match env("ODOO_VERSION") {
-            Some(text) => {
-                let version = text.parse::<OdooVersion>().map_err(|e| Error::Environment {
-                    name: "ODOO_VERSION".into(),
-                    value: text.clone(),
-                    why: format!("{}; pass --odoo-version to choose another", e.why),
-                })?;
-                (version, "ODOO_VERSION".to_string())
-            }
-            None => (OdooVersion::NEWEST, "default (newest supported)".to_string()),
-        },
-    };
+    let (version, version_source) = odoo_version(args, matches, env)?;
 
     let mut pins: Vec<Pin> = Vec::new();
     if version >= OdooVersion::V19 {

@@ -1,0 +1,399 @@
+//! Applying a plan to an odoo.conf document: the refusal rules, `--fix`, the edit and its diff.
+//!
+//! Pure: bytes in, bytes out. Used unchanged by `apply`, `init`, `inspect --apply` and `watch`, whatever
+//! reads and writes the file (a local path, the Docker archive API).
+//!
+//! The flow is two steps because the plan needs the file's current values:
+//! [`Prepared::new`] parses, applies `--fix`, and refuses a file Odoo could not load or would ignore;
+//! the caller plans with [`Prepared::current_values`]; [`Prepared::apply`] writes exactly the plan's
+//! settings with the document's placement rules (`conf::Document::set_many`).
+//!
+//! Must not: read or write files, print, or decide sizing.
+
+use crate::conf::{is_secret_key, Change, ChangeKind, Document, EditError, InlineComment, IssueKind};
+use crate::odoo::{self, KeyStatus, Kind, OdooVersion};
+use crate::plan::Plan;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The section holding Odoo's server options (case-sensitive).
+pub const OPTIONS: &str = "options";
+
+/// One reason Odoo could not start with the file, or would silently ignore it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// Stable id, shared with `lint` where the rule exists there.
+    pub rule: &'static str,
+    /// 1-based line, when one line is at fault.
+    pub line: Option<usize>,
+    pub message: String,
+    /// What the user should do.
+    pub fix: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(
+                f,
+                "line {line}: {} ({}); fix: {}",
+                self.message, self.rule, self.fix
+            ),
+            None => write!(f, "{} ({}); fix: {}", self.message, self.rule, self.fix),
+        }
+    }
+}
+
+/// The file is refused: nothing was changed. The message lists every problem with its line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Refused {
+    pub refusals: Vec<Refusal>,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "refusing to edit this file, nothing was changed: Odoo could not start with it or would ignore settings"
+        )?;
+        for refusal in &self.refusals {
+            write!(f, "\n  {refusal}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A document checked and ready for the plan.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The bytes as read (`None`: the file does not exist and will be created).
+    pub original: Option<Vec<u8>>,
+    doc: Document,
+    version: OdooVersion,
+    /// What `--fix` changed.
+    pub fixes: Vec<Change>,
+    /// Problems that do not stop Odoo but change what it reads (string options with a `; comment`).
+    pub warnings: Vec<String>,
+}
+
+/// The result of applying a plan.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub original: Option<Vec<u8>>,
+    pub document: Document,
+    /// `--fix` repairs first, then the plan's settings, in order.
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    /// The bytes to write.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.document.render()
+    }
+
+    /// True when writing would change the file (or create it).
+    pub fn changed(&self) -> bool {
+        match &self.original {
+            Some(before) => before[..] != self.document.render()[..],
+            None => true,
+        }
+    }
+
+    /// A unified diff from the original to the result with secret values masked on both sides.
+    pub fn masked_diff(&self, name: &str) -> String {
+        let before = self
+            .original
+            .as_deref()
+            .map(|b| Document::parse(b).masked())
+            .unwrap_or_default();
+        let after = self.document.masked();
+        unified_diff(&before, &after, name)
+    }
+}
+
+/// A unified diff (`---`/`+++`/`@@`) of two byte strings, lines decoded lossily.
+pub fn unified_diff(before: &[u8], after: &[u8], name: &str) -> String {
+    let before = String::from_utf8_lossy(before);
+    let after = String::from_utf8_lossy(after);
+    similar::TextDiff::from_lines(before.as_ref(), after.as_ref())
+        .unified_diff()
+        .context_radius(2)
+        .header(&format!("{name} (current)"), &format!("{name} (sized)"))
+        .to_string()
+}
+
+impl Prepared {
+    /// Parses `original` (`None` = a file to create), applies `--fix` when asked, and refuses a file
+    /// Odoo `version` could not load or would ignore.
+    pub fn new(original: Option<&[u8]>, version: OdooVersion, fix: bool) -> Result<Prepared, Refused> {
+        let bytes = original.unwrap_or_default();
+        if let Some(offset) = bytes.iter().position(|b| *b == 0) {
+            let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+            return Err(Refused {
+                refusals: vec![Refusal {
+                    rule: "binary-file",
+                    line: Some(line),
+                    message: "the file contains a NUL byte: it is not a text config file".into(),
+                    fix: "check the path; restore the config from a backup if it was overwritten".into(),
+                }],
+            });
+        }
+        let mut doc = Document::parse(bytes);
+        let mut refusals = unloadable(&doc);
+        if !refusals.is_empty() {
+            return Err(Refused { refusals });
+        }
+        let mut fixes = Vec::new();
+        if fix {
+            fixes = fix_inline_comments(&mut doc).map_err(|e| Refused {
+                refusals: vec![edit_refusal(e)],
+            })?;
+        }
+        refusals.extend(ignored_options_section(&doc));
+        refusals.extend(uncastable_values(&doc, version));
+        if !refusals.is_empty() {
+            return Err(Refused { refusals });
+        }
+        let warnings = string_inline_comments(&doc, version);
+        Ok(Prepared {
+            original: original.map(<[u8]>::to_vec),
+            doc,
+            version,
+            fixes,
+            warnings,
+        })
+    }
+
+    /// The current `[options]` values as Odoo reads them (`[DEFAULT]` keys included), for the plan.
+    pub fn current_values(&self) -> BTreeMap<String, String> {
+        self.doc
+            .values(OPTIONS)
+            .map(|values| values.into_pairs().into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The version the file was checked for.
+    pub fn version(&self) -> OdooVersion {
+        self.version
+    }
+
+    /// Writes exactly the plan's settings into `[options]`.
+    pub fn apply(self, plan: &Plan) -> Result<Outcome, Refused> {
+        let mut doc = self.doc;
+        let rendered: Vec<(&str, String)> = plan.settings.iter().map(|s| (s.key, s.value.render())).collect();
+        let changes = doc
+            .set_many(OPTIONS, rendered.iter().map(|(k, v)| (*k, v.as_str())))
+            .map_err(|e| Refused {
+                refusals: vec![edit_refusal(e)],
+            })?;
+        let mut all = self.fixes;
+        all.extend(changes);
+        Ok(Outcome {
+            original: self.original,
+            document: doc,
+            changes: all,
+            warnings: self.warnings,
+        })
+    }
+}
+
+/// What Python's RawConfigParser would raise on: nothing can be edited safely.
+fn unloadable(doc: &Document) -> Vec<Refusal> {
+    if doc.is_loadable() {
+        return Vec::new();
+    }
+    doc.issues()
+        .iter()
+        .map(|issue| Refusal {
+            rule: issue.kind.id(),
+            line: Some(issue.line),
+            message: format!("Odoo cannot load the file: {}", issue.kind),
+            fix: match &issue.kind {
+                IssueKind::DuplicateOption { .. } => {
+                    "keep one of the duplicated lines (comment the other out with `;`)"
+                }
+                IssueKind::DuplicateSection { .. } => "merge the two sections into one",
+                IssueKind::MissingSectionHeader { .. } => {
+                    "put `[options]` on the first line, before any setting"
+                }
+                IssueKind::InvalidUtf8 => "save the file as UTF-8",
+                _ => "make the line `key = value`, or comment it out with `;`",
+            }
+            .to_string(),
+        })
+        .collect()
+}
+
+/// `[Options]` (or `[ options ]`) without `[options]`: Odoo ignores every setting in it.
+fn ignored_options_section(doc: &Document) -> Vec<Refusal> {
+    if doc.has_section(OPTIONS) {
+        return Vec::new();
+    }
+    doc.section_case_mismatches(OPTIONS)
+        .into_iter()
+        .map(|line| Refusal {
+            rule: "section-case",
+            line: Some(line),
+            message: "Odoo only reads the section named exactly `[options]` (case-sensitive): every setting in this section is ignored".into(),
+            fix: "rename the header to `[options]`".into(),
+        })
+        .collect()
+}
+
+/// The option's type when `version` reads this key as an option.
+fn kind_of(key: &str, version: OdooVersion) -> Option<Kind> {
+    match odoo::status(key, version) {
+        KeyStatus::Active(spec) | KeyStatus::Alias { spec, .. } => Some(spec.kind),
+        _ => None,
+    }
+}
+
+/// Values of typed options that Odoo's cast rejects (it dies at start: `invalid integer value`).
+fn uncastable_values(doc: &Document, version: OdooVersion) -> Vec<Refusal> {
+    let mut refusals = Vec::new();
+    for entry in doc.entries_in(OPTIONS).into_iter().filter(|e| e.is_effective()) {
+        let key = entry.key();
+        let Some(kind) = kind_of(key, version) else {
+            continue;
+        };
+        if matches!(kind, Kind::Str) || (matches!(kind, Kind::Flag) && version.uses_optparse_casts()) {
+            continue;
+        }
+        if entry.has_continuation() {
+            let lines: Vec<String> = entry.continuation_lines().iter().map(usize::to_string).collect();
+            refusals.push(Refusal {
+                rule: "continuation-line",
+                line: Some(entry.line()),
+                message: format!(
+                    "the indented line(s) {} continue the value of `{key}`, so Odoo reads a multi-line value and refuses it",
+                    lines.join(", ")
+                ),
+                fix: "unindent those lines if they are separate settings, or comment them out with `;`".into(),
+            });
+            continue;
+        }
+        if let Err(error) = odoo::cast::cast(key, kind, version, entry.value()) {
+            let inline = entry.inline_comment().is_some();
+            let shown = if is_secret_key(key) {
+                crate::conf::MASK.to_string()
+            } else {
+                entry.value().to_string()
+            };
+            refusals.push(Refusal {
+                rule: if inline { "inline-comment" } else if matches!(kind, Kind::Flag) { "invalid-bool" } else { "invalid-int" },
+                line: Some(entry.line()),
+                message: format!("Odoo {version} refuses `{key} = {shown}`: {}", error.why),
+                fix: if inline {
+                    "Odoo does not strip comments after values: move the comment to its own line (`apply --fix` does it)".into()
+                } else {
+                    format!("give `{key}` a valid value, or comment the line out with `;` to use Odoo's default")
+                },
+            });
+        }
+    }
+    refusals
+}
+
+/// `--fix`: moves every inline comment in `[options]` (except on secret keys) to its own line above.
+fn fix_inline_comments(doc: &mut Document) -> Result<Vec<Change>, EditError> {
+    let lines: Vec<usize> = doc
+        .entries_in(OPTIONS)
+        .into_iter()
+        .filter(|e| e.is_effective() && !e.is_secret() && e.inline_comment().is_some())
+        .map(|e| e.line())
+        .collect();
+    let mut changes = Vec::new();
+    // Bottom-up, so earlier line numbers stay valid after each inserted line.
+    for line in lines.into_iter().rev() {
+        changes.push(doc.move_inline_comment(line)?);
+    }
+    changes.reverse();
+    Ok(changes)
+}
+
+/// String options whose value carries what looks like a comment: Odoo reads it as part of the value.
+fn string_inline_comments(doc: &Document, version: OdooVersion) -> Vec<String> {
+    doc.entries_in(OPTIONS)
+        .into_iter()
+        .filter(|e| e.is_effective())
+        .filter_map(|e| {
+            let comment: InlineComment<'_> = e.inline_comment()?;
+            let key = e.key();
+            let is_string = matches!(kind_of(key, version), Some(Kind::Str) | None);
+            is_string.then(|| {
+                format!(
+                    "line {}: `{key}` ends with `{}`, which Odoo reads as part of the value (it does not strip comments); move it to its own line (`--fix`) if it is a comment",
+                    e.line(),
+                    if e.is_secret() { crate::conf::MASK } else { &comment.comment }
+                )
+            })
+        })
+        .collect()
+}
+
+fn edit_refusal(error: EditError) -> Refusal {
+    let (rule, line) = match &error {
+        EditError::Continuation { line, .. } => ("continuation-line", Some(*line)),
+        EditError::InlineComment { line, .. } => ("inline-comment", Some(*line)),
+        EditError::SecretInlineComment { line, .. } => ("inline-comment", Some(*line)),
+        EditError::Unloadable(issue) => (issue.kind.id(), Some(issue.line)),
+        _ => ("edit", None),
+    };
+    Refusal {
+        rule,
+        line,
+        message: error.to_string(),
+        fix: "see the message".into(),
+    }
+}
+
+/// One change for reports: the key, where, what, and why (the plan's reason). Secret values masked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeReport {
+    pub key: String,
+    pub line: usize,
+    pub action: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Describes `changes` for output, joining each with the plan's reason.
+pub fn report_changes(changes: &[Change], plan: &Plan) -> Vec<ChangeReport> {
+    let masked = |key: &str, value: &str| crate::conf::mask_value(key, value).into_owned();
+    changes
+        .iter()
+        .map(|change| {
+            let key = change.key.clone();
+            let reason = plan.get(&key).map(|s| s.reason.clone());
+            let (action, old, new) = match &change.kind {
+                ChangeKind::Updated { old_value, new_value } => (
+                    "updated",
+                    Some(masked(&key, old_value)),
+                    Some(masked(&key, new_value)),
+                ),
+                ChangeKind::Uncommented { new_value } => ("uncommented", None, Some(masked(&key, new_value))),
+                ChangeKind::Added { new_value, .. } => ("added", None, Some(masked(&key, new_value))),
+                ChangeKind::SectionCreated => ("section-created", None, None),
+                ChangeKind::InlineCommentMoved { comment } => ("comment-moved", None, Some(comment.clone())),
+            };
+            ChangeReport {
+                key,
+                line: change.after,
+                action,
+                old,
+                new,
+                reason: if matches!(change.kind, ChangeKind::InlineCommentMoved { .. }) {
+                    Some("--fix: Odoo does not strip comments after values".into())
+                } else {
+                    reason
+                },
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
