@@ -5,6 +5,7 @@
 //! last arrow are pure; I/O lives at the edges (`limits::reader`, the writers, the Docker client).
 
 pub mod cli;
+pub mod cmdline;
 pub mod commands;
 pub mod error;
 pub mod limits;
