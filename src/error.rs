@@ -12,6 +12,7 @@
 //! | 6 | the Docker engine could not be reached or refused a request |
 //! | 7 | some targets failed, others succeeded |
 
+use crate::docker::DockerError;
 use crate::limits::UnknownLimit;
 
 /// Process exit status, with the documented meaning of each code.
@@ -39,6 +40,9 @@ impl From<Exit> for std::process::ExitCode {
 pub enum Error {
     #[error(transparent)]
     UnknownLimit(#[from] UnknownLimit),
+    /// The Docker engine could not be reached, or refused a request, or a target could not be used.
+    #[error(transparent)]
+    Docker(#[from] DockerError),
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -48,6 +52,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Error::UnknownLimit(_) => Exit::LimitsUnknown,
+            Error::Docker(_) => Exit::Docker,
             Error::Output(_) => Exit::Io,
         }
     }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod cmdline;
 pub mod commands;
+pub mod docker;
 pub mod error;
 pub mod limits;
 pub mod logging;
