@@ -11,6 +11,7 @@
 //! Every failure is a [`DockerError`] whose message names the engine or container and what to do next;
 //! the command maps it to exit code 6 (7 when only some targets failed).
 
+pub mod archive;
 pub mod client;
 pub mod error;
 pub mod select;
