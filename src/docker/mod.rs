@@ -13,9 +13,12 @@
 
 pub mod archive;
 pub mod client;
+pub mod control;
 pub mod error;
+pub mod events;
 pub mod select;
 pub mod target;
+pub mod top;
 
 pub use client::{ConnectOptions, DockerHost, Engine};
 pub use error::DockerError;
