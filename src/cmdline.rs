@@ -459,7 +459,7 @@ pub fn odoo_args(argv: &[String]) -> Option<&[String]> {
                 }
                 i += 1;
             }
-            rest = &rest[i..];
+            rest = rest.get(i..)?;
             continue;
         }
         if name.contains("entrypoint") {
@@ -830,6 +830,8 @@ mod tests {
             ("dumb-init odoo -c /c", Some("-c /c")),
             ("tini odoo -- -c /c", Some("-- -c /c")),
             ("python3 -W ignore /opt/odoo/odoo-bin -c /c", Some("-c /c")),
+            ("python3 -W", None),
+            ("python3 -X dev -m", None),
             ("gosu odoo /entrypoint.sh odoo -c /c", Some("-c /c")),
             ("env ODOO_RC=/x -i odoo --workers 2", Some("--workers 2")),
             (
@@ -1054,6 +1056,49 @@ mod tests {
         assert_eq!(odoo_major("master"), None);
         assert_eq!(odoo_major(""), None);
         assert!(long_option("--gevent-port").is_some_and(|o| o.exists_in(Some(16)) && !o.exists_in(Some(15))));
+    }
+
+    fn word() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let interesting = proptest::sample::select(vec![
+            "odoo",
+            "/entrypoint.sh",
+            "python3",
+            "-W",
+            "-X",
+            "-m",
+            "-c",
+            "--",
+            "tini",
+            "gosu",
+            "env",
+            "odoo-sizer",
+            "-",
+            "--workers",
+            "--work=",
+            "-sc",
+            "-w",
+            "--without-demo",
+            "--addons-path=/a",
+            "--proxy-mode=1",
+            "server",
+            "A=B",
+            "--log-sql",
+            "",
+        ])
+        .prop_map(str::to_string);
+        prop_oneof![interesting, "\\PC{0,8}"]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_command(words in proptest::collection::vec(word(), 0..8)) {
+            if let Some(parsed) = parse(&words) {
+                proptest::prop_assert_eq!(parsed.args.len(), parsed.args_masked.len());
+            }
+            let _ = parse_odoo_args(&words);
+            let _ = env_overrides(&words, None);
+        }
     }
 
     #[test]
