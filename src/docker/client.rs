@@ -461,12 +461,18 @@ pub fn permission_advice(
             "{who} is in {group_text} yet was refused: check the socket's mode and any security \
              policy (SELinux, AppArmor) confining odoo-sizer"
         )
-    } else {
-        let name = group.unwrap_or("docker");
+    } else if let Some(name) = group {
         format!(
-            "{who} is not in {group_text}. Add it (`sudo usermod -aG {name} $USER`, then log in again), \
-             or run odoo-sizer as root; in a container with the socket mounted, add `--group-add {}`",
-            stat.gid
+            "{who} is not in group {name} (gid {gid}). Add it (`sudo usermod -aG {name} $USER`, then log in \
+             again), or run odoo-sizer as root; in a container with the socket mounted, add `--group-add {gid}`",
+            gid = stat.gid
+        )
+    } else {
+        // no name for the gid: most likely a container with the host's socket mounted
+        format!(
+            "{who} is not in gid {gid}, which has no name here (a container with the host's socket mounted?): \
+             run it with `--group-add {gid}` (compose: `group_add: [\"{gid}\"]`), or as root",
+            gid = stat.gid
         )
     };
     (owner, advice)
@@ -660,7 +666,11 @@ mod tests {
 
         let (owner, advice) = permission_advice(Some(stat), None, None);
         assert!(owner.contains("gid 998 (no name"), "{owner}");
-        assert!(advice.contains("--group-add 998"), "{advice}");
+        assert_eq!(
+            advice,
+            "this user is not in gid 998, which has no name here (a container with the host's socket mounted?): \
+             run it with `--group-add 998` (compose: `group_add: [\"998\"]`), or as root"
+        );
 
         let (_, advice) = permission_advice(Some(stat), Some("docker"), Some((1000, &[998])));
         assert!(advice.contains("is in group docker"), "{advice}");
