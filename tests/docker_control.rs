@@ -134,10 +134,15 @@ fn restart_and_stopped_containers() {
     );
 
     docker_ok(&["stop", "-t", "2", &c]);
-    let e = rt.block_on(send_signal(&engine, &c, Signal::Hup)).unwrap_err();
-    assert!(matches!(e, DockerError::NotRunning { .. }), "{e:?}");
-    let e = rt.block_on(processes(&engine, &c)).unwrap_err();
-    assert!(matches!(e, DockerError::NotRunning { .. }), "{e:?}");
+    let stopped = DockerError::NotRunning {
+        name: c.clone(),
+        state: "stopped".into(),
+    };
+    assert_eq!(
+        rt.block_on(send_signal(&engine, &c, Signal::Hup)).unwrap_err(),
+        stopped
+    );
+    assert_eq!(rt.block_on(processes(&engine, &c)).unwrap_err(), stopped);
     let e = rt
         .block_on(send_signal(&engine, "sizer-no-such-container-xyz", Signal::Hup))
         .unwrap_err();

@@ -37,6 +37,18 @@ impl Signal {
     }
 }
 
+/// The state named by the engine's 409 answer ("Container abc is not running", "... is paused ..."),
+/// for [`DockerError::NotRunning`].
+pub(crate) fn state_from_conflict(message: &str) -> String {
+    if message.contains("paused") {
+        "paused".into()
+    } else if message.contains("restarting") {
+        "restarting".into()
+    } else {
+        "stopped".into()
+    }
+}
+
 fn container_error(
     engine: &Engine,
     container: &str,
@@ -54,7 +66,7 @@ fn container_error(
             message,
         } => DockerError::NotRunning {
             name: container.to_string(),
-            state: format!("not running or paused ({})", message.trim()),
+            state: state_from_conflict(&message),
         },
         other => engine.error(action, other),
     }
@@ -99,6 +111,27 @@ pub async fn restart(engine: &Engine, container: &str, stop_timeout: Duration) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conflicts() {
+        assert_eq!(
+            state_from_conflict("Cannot kill container: abc: Container abc is not running"),
+            "stopped"
+        );
+        assert_eq!(
+            state_from_conflict("Container abc is paused, unpause the container before stopping"),
+            "paused"
+        );
+        assert_eq!(
+            state_from_conflict("Container abc is restarting, wait until the container is running"),
+            "restarting"
+        );
+        let e = DockerError::NotRunning {
+            name: "abc".into(),
+            state: state_from_conflict("Container abc is not running"),
+        };
+        assert_eq!(e.to_string(), "container abc is stopped, not running: start it first (odoo-sizer looks at running containers only)");
+    }
 
     #[test]
     fn signal_names() {

@@ -89,7 +89,7 @@ pub async fn processes(engine: &Engine, container: &str) -> Result<Vec<Process>,
                 message,
             } => DockerError::NotRunning {
                 name: container.to_string(),
-                state: message.trim().trim_start_matches("Container ").to_string(),
+                state: super::control::state_from_conflict(&message),
             },
             other => engine.error(&format!("list the processes of container {container}"), other),
         })?;
