@@ -141,6 +141,17 @@ fn symbolic_links_are_followed_and_stay_links() {
     );
 }
 
+fn any_meta() -> odoo_sizer::docker::archive::FileMeta {
+    odoo_sizer::docker::archive::FileMeta {
+        mode: 0o644,
+        uid: 101,
+        gid: 101,
+        mtime: 0,
+        username: None,
+        groupname: None,
+    }
+}
+
 #[test]
 fn what_is_not_one_regular_file_is_refused() {
     let Some((image, engine, rt)) = setup() else {
@@ -193,10 +204,23 @@ fn what_is_not_one_regular_file_is_refused() {
         matches!(e, DockerError::NotRegularFile { ref kind, .. } if kind == "fifo"),
         "{e:?}"
     );
-    assert!(matches!(
+    assert_eq!(
         err("relative/odoo.conf"),
-        DockerError::BadArchive { .. }
-    ));
+        DockerError::NotAbsolute {
+            container: c.clone(),
+            path: "relative/odoo.conf".into()
+        }
+    );
+    let e = rt
+        .block_on(write_file(&engine, &c, "odoo.conf", b"", &any_meta()))
+        .unwrap_err();
+    assert_eq!(
+        e,
+        DockerError::NotAbsolute {
+            container: c.clone(),
+            path: "odoo.conf".into()
+        }
+    );
     // exactly at the limit is fine
     let at_limit = rt.block_on(read_file(&engine, &c, "/tmp/limit.conf")).unwrap();
     assert_eq!(at_limit.content.len() as u64, MAX_FILE_BYTES);

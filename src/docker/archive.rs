@@ -388,7 +388,11 @@ pub async fn read_file(engine: &Engine, container: &str, path: &str) -> Result<R
         path: path.to_string(),
         reason: reason.to_string(),
     };
-    let mut current = normalize(path).ok_or_else(|| bad_path("the path must be absolute"))?;
+    let not_absolute = || DockerError::NotAbsolute {
+        container: container.to_string(),
+        path: path.to_string(),
+    };
+    let mut current = normalize(path).ok_or_else(not_absolute)?;
     let mut links: Vec<String> = Vec::new();
     loop {
         match fetch_entry(engine, container, &current).await? {
@@ -462,8 +466,10 @@ pub async fn write_file(
         path: path.to_string(),
         reason,
     };
-    let (dir, name) =
-        split_path(path).ok_or_else(|| refused("the path must be an absolute file path".into()))?;
+    let (dir, name) = split_path(path).ok_or_else(|| DockerError::NotAbsolute {
+        container: container.to_string(),
+        path: path.to_string(),
+    })?;
     let archive = build_single_file(&name, content, meta, now()).map_err(refused)?;
     let options = UploadToContainerOptions {
         path: dir.clone(),

@@ -96,6 +96,10 @@ pub enum DockerError {
     #[error("--filter {filter}: {reason} (expected KEY=VALUE as in `docker ps --filter`, e.g. label=odoo-sizer.enable=true)")]
     BadFilter { filter: String, reason: String },
 
+    /// A path that is not an absolute file path in the container.
+    #[error("{container}: {path} is not an absolute file path in the container")]
+    NotAbsolute { container: String, path: String },
+
     /// The path does not exist in the container.
     #[error("{container}: {path} does not exist in the container")]
     NoSuchPath { container: String, path: String },
