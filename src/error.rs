@@ -14,6 +14,7 @@
 //! | 7 | some targets failed, others succeeded |
 //! | 8 | PostgreSQL did not answer in time, or refused the session needed for `--pg-max-connections auto` |
 
+use crate::docker::DockerError;
 use crate::limits::UnknownLimit;
 use crate::pg::{PgError, SettingsError};
 use crate::plan::PlanError;
@@ -69,6 +70,9 @@ pub enum Error {
     /// The PostgreSQL connection settings (db_port, PASSWORD_FILE...) cannot be used.
     #[error(transparent)]
     PgSettings(#[from] SettingsError),
+    /// The Docker engine could not be reached, or refused a request, or a target could not be used.
+    #[error(transparent)]
+    Docker(#[from] DockerError),
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -91,6 +95,7 @@ impl Error {
             Error::PgSettings(SettingsError::PasswordFile { .. }) => Exit::Io,
             Error::PgSettings(e) if e.is_from_config_file() => Exit::ConfigRefused,
             Error::PgSettings(_) => Exit::Usage,
+            Error::Docker(_) => Exit::Docker,
             Error::Output(_) => Exit::Io,
         }
     }

@@ -6,8 +6,10 @@
 
 pub mod apply;
 pub mod cli;
+pub mod cmdline;
 pub mod commands;
 pub mod conf;
+pub mod docker;
 pub mod error;
 pub mod limits;
 pub mod logging;

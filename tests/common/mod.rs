@@ -103,3 +103,63 @@ impl Drop for ContainerGuard {
         }
     }
 }
+
+/// The stand-in Odoo image (`make test-image`): its environment variable and default tag.
+pub const ODOO_IMAGE_ENV: &str = "ODOO_SIZER_TEST_ODOO_IMAGE";
+pub const DEFAULT_ODOO_IMAGE: &str = "odoo-sizer-test-odoo:dev";
+
+/// `docker run -d --network none --label <guard>` with `args` (options), the image and `cmd`; returns
+/// the container ID.
+pub fn run_container(guard: &ContainerGuard, image: &str, args: &[&str], cmd: &[&str]) -> String {
+    let mut all = vec!["run", "-d", "--network", "none", "--label", &guard.label];
+    all.extend_from_slice(args);
+    all.push(image);
+    all.extend_from_slice(cmd);
+    docker_ok(&all).trim().to_string()
+}
+
+/// `docker exec CONTAINER CMD...` (as the image's user), stdout.
+pub fn exec(container: &str, cmd: &[&str]) -> String {
+    let mut all = vec!["exec", container];
+    all.extend_from_slice(cmd);
+    docker_ok(&all)
+}
+
+/// `docker exec -u 0 CONTAINER CMD...`, stdout.
+pub fn exec_root(container: &str, cmd: &[&str]) -> String {
+    let mut all = vec!["exec", "-u", "0", container];
+    all.extend_from_slice(cmd);
+    docker_ok(&all)
+}
+
+/// Waits up to `timeout` for `check` to hold, polling every 100 ms; returns whether it did.
+pub fn wait_until(timeout: std::time::Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if check() {
+            return true;
+        }
+        if start.elapsed() > timeout {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// An extra tag of an image, removed (untagged only) when dropped.
+pub struct TagGuard {
+    pub tag: String,
+}
+
+impl TagGuard {
+    pub fn new(image: &str, tag: &str) -> TagGuard {
+        docker_ok(&["tag", image, tag]);
+        TagGuard { tag: tag.to_string() }
+    }
+}
+
+impl Drop for TagGuard {
+    fn drop(&mut self) {
+        let _ = docker(&["rmi", "--no-prune", &self.tag]);
+    }
+}
