@@ -212,37 +212,10 @@ fn secrets_are_masked_except_in_conf() {
         .stdout(predicate::str::contains("admin_passwd = hunter2"));
 }
 
-/// Reads a conf snippet with RawConfigParser and casts every value the way the given Odoo version does
-/// (optparse's own int checker up to 18.0; int() and the strict booleans in 19.0); prints JSON.
-const PYTHON_CAST: &str = r#"
-import configparser, json, optparse, sys
-path, major, kinds = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-p = configparser.RawConfigParser()
-p.read(path)
-out = {}
-for key, raw in p.items("options"):
-    kind = kinds[key]
-    if major <= 18:
-        if raw in ("True", "true"):
-            out[key] = True; continue
-        if raw in ("False", "false"):
-            out[key] = False; continue
-        if kind == "int":
-            out[key] = optparse.Option.TYPE_CHECKER["int"](optparse.Option("--x", type="int"), key, raw)
-        else:
-            out[key] = raw
-    else:
-        if kind == "flag":
-            low = raw.lower()
-            assert low in ("1", "yes", "true", "on", "0", "no", "false", "off"), raw
-            out[key] = low in ("1", "yes", "true", "on")
-        elif kind == "int":
-            assert raw not in ("False", "false"), raw
-            out[key] = int(raw)
-        else:
-            out[key] = raw
-print(json.dumps(out))
-"#;
+/// Reads a file like Odoo and casts the values the way the given Odoo version does (shared script).
+fn odoo_read_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/odoo_read.py")
+}
 
 #[test]
 fn conf_snippets_read_back_as_planned() {
@@ -289,9 +262,8 @@ fn conf_snippets_read_back_as_planned() {
             std::fs::write(&path, &conf.stdout).unwrap();
             let major = version.trim_end_matches(".0");
             let read = StdCommand::new("python3")
+                .arg(odoo_read_script())
                 .args([
-                    "-c",
-                    PYTHON_CAST,
                     path.to_str().unwrap(),
                     major,
                     &serde_json::Value::Object(kinds).to_string(),

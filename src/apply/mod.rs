@@ -10,7 +10,7 @@
 //!
 //! Must not: read or write files, print, or decide sizing.
 
-use crate::conf::{is_secret_key, Change, ChangeKind, Document, EditError, InlineComment, IssueKind};
+use crate::conf::{is_secret_key, Change, ChangeKind, Document, EditError, InlineComment};
 use crate::odoo::{self, KeyStatus, Kind, OdooVersion};
 use crate::plan::Plan;
 use serde::Serialize;
@@ -28,20 +28,20 @@ pub struct Refusal {
     /// 1-based line, when one line is at fault.
     pub line: Option<usize>,
     pub message: String,
-    /// What the user should do.
+    /// What the user should do (empty when the message already says it).
     pub fix: String,
 }
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(
-                f,
-                "line {line}: {} ({}); fix: {}",
-                self.message, self.rule, self.fix
-            ),
-            None => write!(f, "{} ({}); fix: {}", self.message, self.rule, self.fix),
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
         }
+        write!(f, "{} [{}]", self.message, self.rule)?;
+        if !self.fix.is_empty() {
+            write!(f, "; fix: {}", self.fix)?;
+        }
+        Ok(())
     }
 }
 
@@ -210,18 +210,8 @@ fn unloadable(doc: &Document) -> Vec<Refusal> {
             rule: issue.kind.id(),
             line: Some(issue.line),
             message: format!("Odoo cannot load the file: {}", issue.kind),
-            fix: match &issue.kind {
-                IssueKind::DuplicateOption { .. } => {
-                    "keep one of the duplicated lines (comment the other out with `;`)"
-                }
-                IssueKind::DuplicateSection { .. } => "merge the two sections into one",
-                IssueKind::MissingSectionHeader { .. } => {
-                    "put `[options]` on the first line, before any setting"
-                }
-                IssueKind::InvalidUtf8 => "save the file as UTF-8",
-                _ => "make the line `key = value`, or comment it out with `;`",
-            }
-            .to_string(),
+            // The document's messages already say what to do.
+            fix: String::new(),
         })
         .collect()
 }
@@ -345,7 +335,7 @@ fn edit_refusal(error: EditError) -> Refusal {
         rule,
         line,
         message: error.to_string(),
-        fix: "see the message".into(),
+        fix: String::new(),
     }
 }
 
