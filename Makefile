@@ -83,12 +83,15 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --features failpoints -- -D warnings
 
 lint: fmt clippy
 
 ## make test: the whole suite (unit, fixture, property, CLI and real-container tests) plus fmt and clippy.
 test: deps lint test-image
 	$(CARGO) test --all-targets
+	@echo "== fault injection (failpoints compiled in)"
+	$(CARGO) test --features failpoints --test failpoints
 
 unit:
 	$(CARGO) test --lib

@@ -82,7 +82,7 @@ impl FileError {
     /// Classifies an I/O error into the message that says what to do.
     fn from_io(path: &Path, action: &'static str, source: io::Error) -> FileError {
         let path = path.to_path_buf();
-        match source.raw_os_error() {
+        match errno_of(&source) {
             Some(libc::EROFS) => FileError::ReadOnly { path },
             Some(libc::EACCES) | Some(libc::EPERM) => FileError::PermissionDenied {
                 path,
@@ -94,6 +94,21 @@ impl FileError {
             _ => FileError::Io { path, action, source },
         }
     }
+}
+
+/// The errno behind an I/O error, also when a library wrapped it with context (tempfile adds the path,
+/// which hides `raw_os_error`): then the error kind tells.
+fn errno_of(error: &io::Error) -> Option<i32> {
+    error.raw_os_error().or(match error.kind() {
+        io::ErrorKind::ReadOnlyFilesystem => Some(libc::EROFS),
+        io::ErrorKind::PermissionDenied => Some(libc::EACCES),
+        io::ErrorKind::StorageFull => Some(libc::ENOSPC),
+        io::ErrorKind::QuotaExceeded => Some(libc::EDQUOT),
+        io::ErrorKind::IsADirectory => Some(libc::EISDIR),
+        io::ErrorKind::ResourceBusy => Some(libc::EBUSY),
+        io::ErrorKind::CrossesDevices => Some(libc::EXDEV),
+        _ => None,
+    })
 }
 
 type Result<T, E = FileError> = std::result::Result<T, E>;
@@ -217,6 +232,7 @@ impl ConfigFile {
     /// Replaces the file's content, keeping its owner and mode (or, for a new file, `mode_for_new`, else
     /// 0644). Refuses when the file changed since it was read.
     pub fn replace(&self, content: &[u8], mode_for_new: Option<u32>) -> Result<WriteMethod> {
+        failpoint("before-replace").map_err(|e| FileError::from_io(&self.target, "write", e))?;
         self.check_unchanged()?;
         let mode = self
             .meta
@@ -397,7 +413,7 @@ fn write_atomic(target: &Path, content: &[u8], mode: u32, meta: Option<&FileMeta
     {
         Ok(t) => t,
         // A directory we may not create files in (e.g. root-owned /etc/odoo with a file owned by us).
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) && meta.is_some() => {
+        Err(e) if matches!(errno_of(&e), Some(libc::EACCES) | Some(libc::EPERM)) && meta.is_some() => {
             return Err(Attempt::NeedsInPlace(e))
         }
         Err(e) => return Err(fatal("create a temp file next to", e)),
@@ -436,7 +452,7 @@ fn write_atomic(target: &Path, content: &[u8], mode: u32, meta: Option<&FileMeta
 }
 
 fn rename_failure(target: &Path, e: io::Error) -> Attempt {
-    match e.raw_os_error() {
+    match errno_of(&e) {
         // A single file bind-mounted into a container cannot be replaced by rename.
         Some(libc::EBUSY) | Some(libc::EXDEV) => Attempt::NeedsInPlace(e),
         _ => Attempt::Fatal(FileError::from_io(target, "replace", e)),
