@@ -98,6 +98,60 @@ pub enum Command {
     /// Size odoo.conf for this container: change the sizing keys in place and nothing else, byte for byte
     #[command(after_help = APPLY_EXAMPLES)]
     Apply(ApplyArgs),
+    /// Container init step: size odoo.conf, optionally wait for PostgreSQL, then become COMMAND (exec)
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(InitArgs),
+}
+
+const INIT_EXAMPLES: &str = "\
+Examples (as an image's entrypoint):
+  ENTRYPOINT [\"odoo-sizer\", \"init\", \"--\", \"/entrypoint.sh\"]      in front of the official image's entrypoint
+  CMD [\"odoo\"]
+  odoo-sizer init --wait-db -- odoo                      wait up to 30 s for PostgreSQL, then exec odoo
+  odoo-sizer init --output /var/lib/odoo/odoo.conf -- /entrypoint.sh odoo
+                                                         read-only config (ConfigMap, :ro mount): size a copy,
+                                                         export ODOO_RC and pass --config=PATH to odoo
+  odoo-sizer init                                        no COMMAND: size and exit
+
+The process becomes COMMAND (execvp): same PID (PID 1 in a container), signals go straight to Odoo.
+If sizing fails (unreadable limits, a config Odoo would refuse) or PostgreSQL does not answer in time, a
+warning is logged and COMMAND still starts with the config unchanged, so a sizing problem never keeps
+production down; --strict exits non-zero instead. A summary line (limits -> workers, memory) goes to stderr;
+-q silences it. Exit codes when COMMAND cannot be started: 127 not found, 126 not executable.";
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Write the sized config here (the source stays untouched), export ODOO_RC=PATH and pass
+    /// --config=PATH when COMMAND is odoo or the official /entrypoint.sh
+    #[arg(short, long, value_name = "PATH", env = "ODOO_SIZER_OUTPUT")]
+    pub output: Option<PathBuf>,
+
+    /// Also move `; comments` after values in [options] to their own line (see `apply --fix`)
+    #[arg(long, env = "ODOO_SIZER_FIX", value_parser = clap::builder::FalseyValueParser::new())]
+    pub fix: bool,
+
+    /// Wait until PostgreSQL answers (a protocol-level check), at most SECONDS [default: 30]; the
+    /// connection settings are the ones Odoo uses: db_host/db_port/db_user/db_password of odoo.conf,
+    /// else HOST/PORT/USER/PASSWORD (+ PASSWORD_FILE) of the official image, else PG*
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true, default_missing_value = "30", env = "ODOO_SIZER_WAIT_DB")]
+    pub wait_db: Option<u64>,
+
+    /// Exit non-zero when sizing or the database wait fails, instead of starting COMMAND anyway
+    #[arg(long, env = "ODOO_SIZER_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub strict: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// The command to become, e.g. `/entrypoint.sh odoo` or `odoo --http-port=8069`
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 const APPLY_EXAMPLES: &str = "\
@@ -228,14 +282,39 @@ pub struct PlanArgs {
     #[arg(long, value_name = "N", env = "ODOO_SIZER_USERS_PER_WORKER", default_value_t = DEFAULT_USERS_PER_WORKER, value_parser = clap::value_parser!(u32).range(1..))]
     pub users_per_worker: u32,
 
-    /// PostgreSQL's max_connections, to size db_maxconn (and db_maxconn_gevent on 17.0+)
-    #[arg(long, value_name = "N", env = "ODOO_SIZER_PG_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
-    pub pg_max_connections: Option<u32>,
+    /// PostgreSQL's max_connections, to size db_maxconn (and db_maxconn_gevent on 17.0+); `auto` asks
+    /// the server Odoo will use (db_host/db_user/... of odoo.conf, else HOST/USER/PASSWORD, else PG*)
+    #[arg(long, value_name = "N|auto", env = "ODOO_SIZER_PG_MAX_CONNECTIONS", value_parser = parse_pg_max)]
+    pub pg_max_connections: Option<PgMaxConnections>,
 
     /// Pin an option to a value (repeatable; validated for the Odoo version and kept as is).
     /// In ODOO_SIZER_SET, separate several with newlines
     #[arg(long = "set", value_name = "KEY=VALUE", env = "ODOO_SIZER_SET", value_delimiter = '\n', value_parser = parse_set_arg)]
     pub set: Vec<SetArg>,
+}
+
+/// `--pg-max-connections`: a number, or `auto` (asked from the server before planning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgMaxConnections {
+    Given(u32),
+    Auto,
+    /// `auto`, answered by the server at `server`.
+    Queried {
+        value: u32,
+        server: String,
+    },
+}
+
+fn parse_pg_max(text: &str) -> Result<PgMaxConnections, String> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        return Ok(PgMaxConnections::Auto);
+    }
+    match text.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(PgMaxConnections::Given(n)),
+        _ => Err(format!(
+            "'{text}' is neither a positive number of connections (e.g. 100) nor `auto`"
+        )),
+    }
 }
 
 /// One `--set KEY=VALUE`.

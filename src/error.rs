@@ -13,6 +13,7 @@
 //! | 6 | the Docker engine could not be reached or refused a request |
 //! | 7 | some targets failed, others succeeded |
 //! | 8 | PostgreSQL did not answer in time, or refused the session needed for `--pg-max-connections auto` |
+//! | 126, 127 | `init`: COMMAND is not executable / not found (as in shells) |
 
 use crate::docker::DockerError;
 use crate::limits::UnknownLimit;
@@ -33,6 +34,10 @@ pub enum Exit {
     Docker = 6,
     Partial = 7,
     Database = 8,
+    /// `init`: COMMAND exists but cannot be executed (as in shells).
+    NotExecutable = 126,
+    /// `init`: COMMAND was not found (as in shells).
+    NotFound = 127,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -73,6 +78,13 @@ pub enum Error {
     /// The Docker engine could not be reached, or refused a request, or a target could not be used.
     #[error(transparent)]
     Docker(#[from] DockerError),
+    /// `init` could not become COMMAND.
+    #[error("cannot start `{command}`: {source}; check the command after `--` (PATH, execute permission)")]
+    Exec {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -96,6 +108,8 @@ impl Error {
             Error::PgSettings(e) if e.is_from_config_file() => Exit::ConfigRefused,
             Error::PgSettings(_) => Exit::Usage,
             Error::Docker(_) => Exit::Docker,
+            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Exit::NotFound,
+            Error::Exec { .. } => Exit::NotExecutable,
             Error::Output(_) => Exit::Io,
         }
     }

@@ -93,14 +93,9 @@ pub fn size_file(
         refused,
     };
     let prepared = Prepared::new(source_bytes.as_deref(), version, fix).map_err(refused)?;
-    let input = super::plan::plan_input(
-        plan_args,
-        matches,
-        &limits,
-        budget,
-        env,
-        prepared.current_values(),
-    )?;
+    let current = prepared.current_values();
+    let plan_args = super::resolve_pg_max(plan_args, &current);
+    let input = super::plan::plan_input(&plan_args, matches, &limits, budget, env, current)?;
     let plan = plan::plan(&input.input)?;
     let outcome = prepared.apply(&plan).map_err(refused)?;
 

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod detect;
+pub mod init;
 pub mod plan;
 
 use crate::cli::{Cli, Command, LimitArgs};
@@ -19,6 +20,7 @@ pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
         Command::Detect(args) => detect::run(&args, sub, &mut out),
         Command::Plan(args) => plan::run(&args, sub, &mut out),
         Command::Apply(args) => apply::run(&args, sub, &mut out),
+        Command::Init(args) => init::run(&args, sub, cli.global.quiet),
     }
 }
 
@@ -85,4 +87,43 @@ pub fn write_json(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -
     use crate::error::Error;
     serde_json::to_writer_pretty(&mut *out, value).map_err(|e| Error::Output(e.into()))?;
     writeln!(out).map_err(Error::Output)
+}
+
+/// How long `--pg-max-connections auto` may take to ask the server.
+const PG_ASK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Resolves `--pg-max-connections auto` by asking the server Odoo will use (settings from the config's
+/// `[options]`, else the official image's HOST/USER/PASSWORD, else PG*). When the server cannot be asked,
+/// a warning says why and db_maxconn is left unsized: the plan itself never fails because of it.
+pub fn resolve_pg_max(
+    args: &crate::cli::PlanArgs,
+    conf: &std::collections::BTreeMap<String, String>,
+) -> crate::cli::PlanArgs {
+    use crate::cli::PgMaxConnections;
+    let mut args = args.clone();
+    if args.pg_max_connections != Some(PgMaxConnections::Auto) {
+        return args;
+    }
+    let lookup = |key: &str| conf.get(key).cloned();
+    let asked = crate::pg::settings::resolve_from_process(&lookup)
+        .map_err(|e| e.to_string())
+        .and_then(|settings| {
+            let server = settings.endpoint().to_string();
+            crate::pg::max_connections(&settings, PG_ASK_TIMEOUT)
+                .map(|capacity| (capacity, server))
+                .map_err(|e| e.to_string())
+        });
+    match asked {
+        Ok((capacity, server)) => {
+            log::info!("{server} allows max_connections = {}", capacity.max_connections);
+            args.pg_max_connections = Some(PgMaxConnections::Queried {
+                value: capacity.max_connections,
+                server,
+            });
+        }
+        Err(why) => log::warn!(
+            "--pg-max-connections auto: cannot ask PostgreSQL ({why}); db_maxconn is not sized from the server: pass --pg-max-connections N"
+        ),
+    }
+    args
 }

@@ -4,7 +4,7 @@
 //! [`plan_input`] is the glue other commands reuse (apply, init, inspect): it turns [`PlanArgs`] into the
 //! model's input and the report's provenance lines.
 
-use crate::cli::{PlanArgs, PlanCmdArgs, PlanFormat};
+use crate::cli::{PgMaxConnections, PlanArgs, PlanCmdArgs, PlanFormat};
 use crate::error::{Error, Exit, Result};
 use crate::limits::quantity::{HumanBytes, HumanCpus};
 use crate::limits::{Budget, Limits};
@@ -24,7 +24,8 @@ pub fn run(args: &PlanCmdArgs, matches: &ArgMatches, out: &mut dyn Write) -> Res
         Some(path) => current_values(path, &args.plan, matches, &env)?,
         None => BTreeMap::new(),
     };
-    let prepared = plan_input(&args.plan, matches, &limits, budget, &env, current)?;
+    let plan_args = super::resolve_pg_max(&args.plan, &current);
+    let prepared = plan_input(&plan_args, matches, &limits, budget, &env, current)?;
     let plan = plan::plan(&prepared.input)?;
     let report = Report {
         plan: &plan,
@@ -167,7 +168,10 @@ pub fn plan_input(
         heavy_mb: args.heavy_mb,
         heavy_ratio: args.heavy_ratio,
         users_per_worker: args.users_per_worker,
-        pg_max_connections: args.pg_max_connections,
+        pg_max_connections: match &args.pg_max_connections {
+            Some(PgMaxConnections::Given(n)) | Some(PgMaxConnections::Queried { value: n, .. }) => Some(*n),
+            Some(PgMaxConnections::Auto) | None => None,
+        },
     };
 
     let unknown = |s: &Option<String>| s.clone().unwrap_or_else(|| "unknown".to_string());
@@ -234,14 +238,15 @@ pub fn plan_input(
             name: "pg_max_connections",
             value: optional(knobs.pg_max_connections),
             display: shown(knobs.pg_max_connections),
-            source: if knobs.pg_max_connections.is_some() {
-                src(
+            source: match &args.pg_max_connections {
+                Some(PgMaxConnections::Queried { server, .. }) => format!("SHOW max_connections on {server}"),
+                Some(PgMaxConnections::Auto) => "auto: the server could not be asked".into(),
+                Some(PgMaxConnections::Given(_)) => src(
                     "pg_max_connections",
                     "--pg-max-connections",
                     "ODOO_SIZER_PG_MAX_CONNECTIONS",
-                )
-            } else {
-                "not given".into()
+                ),
+                None => "not given".into(),
             },
         },
     ];

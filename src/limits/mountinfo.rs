@@ -64,7 +64,8 @@ pub fn parse_line(raw: &str) -> Option<Mount> {
         .unwrap_or_default();
     let root = fields.get(3)?;
     let mount_point = fields.get(4)?;
-    if !root.starts_with('/') || !mount_point.starts_with('/') {
+    // The root is a path for most file systems but not all (`net:[4026531833]` for nsfs mounts).
+    if root.is_empty() || !mount_point.starts_with('/') {
         return None;
     }
     Some(Mount {
@@ -136,6 +137,8 @@ mod tests {
             "no separator"
         );
         assert!(parse_line("1 2 3 / /x rw -").is_none(), "nothing after separator");
+        let ns = parse_line("44 27 0:4 net:[4026531833] /run/docker/netns/default rw - nsfs nsfs rw").unwrap();
+        assert_eq!(ns.root, "net:[4026531833]");
         assert_eq!(unescape(r"a\0"), r"a\0");
         assert_eq!(unescape(r"\777"), r"\777", "out of byte range is kept");
     }

@@ -159,7 +159,8 @@ impl CgroupView {
         let mounts = match root.read("/proc/self/mountinfo") {
             Ok(text) => {
                 let (mounts, bad) = mountinfo::parse(&text);
-                for b in bad {
+                // Only lines that could be cgroup mounts matter.
+                for b in bad.into_iter().filter(|b| b.text.contains("cgroup")) {
                     warnings.push(format!(
                         "/proc/self/mountinfo line {}: cannot parse '{}'; ignored",
                         b.line, b.text

@@ -1,0 +1,179 @@
+//! `odoo-sizer init -- COMMAND`: the container init step. Sizes odoo.conf (the same code as `apply`),
+//! optionally waits for PostgreSQL, then replaces itself with COMMAND (execvp): the PID stays (PID 1 in a
+//! container) and signals reach Odoo directly.
+//!
+//! Failure policy: a sizing problem must never keep production down. Unless `--strict`, every failure
+//! before the exec is one warning, and COMMAND starts with the config unchanged.
+
+use super::apply::{size_file, Mode, Request, Sized};
+use crate::cli::{ConfigArg, InitArgs};
+use crate::cmdline;
+use crate::conf::Document;
+use crate::error::{Error, Exit, Result};
+use crate::limits::quantity::{HumanBytes, HumanCpus};
+use crate::pg;
+use clap::ArgMatches;
+use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How often `--wait-db` asks at first (it backs off up to 2 s).
+const WAIT_DB_POLL: Duration = Duration::from_millis(250);
+
+pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
+    let env = |name: &str| std::env::var(name).ok();
+    let argv: Vec<String> = args
+        .command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let odoo_cmdline = cmdline::parse(&argv);
+
+    // The file Odoo will read: the command's own -c/--config wins over everything.
+    let mut config = args.config.clone();
+    if let Some(path) = odoo_cmdline.as_ref().and_then(|c| c.config.clone()) {
+        if let Some(given) = &config.config {
+            if Path::new(&path) != given {
+                log::warn!(
+                    "the command passes -c {path}, so Odoo reads that file: sizing it instead of {}",
+                    given.display()
+                );
+            }
+        }
+        config = ConfigArg {
+            config: Some(PathBuf::from(path)),
+        };
+    }
+
+    let request = Request {
+        config: &config,
+        output: args.output.as_deref(),
+        limits: &args.limits,
+        plan: &args.plan,
+        fix: args.fix,
+        mode: Mode::Write,
+    };
+    let sized = match size_file(&request, matches, &env) {
+        Ok(sized) => {
+            report(&sized, odoo_cmdline.as_ref(), quiet);
+            Some(sized)
+        }
+        Err(error) if args.strict || argv.is_empty() => return Err(error),
+        Err(error) => {
+            log::warn!("sizing skipped, starting the command with the config unchanged: {error}");
+            None
+        }
+    };
+
+    if let Some(seconds) = args.wait_db {
+        let conf = match &sized {
+            Some(sized) => options_of(&sized.outcome.document),
+            None => {
+                let (path, _) = super::config_path(&config, matches, &env);
+                crate::write::read_config(&path)
+                    .ok()
+                    .flatten()
+                    .map(|(bytes, _)| options_of(&Document::parse(&bytes)))
+                    .unwrap_or_default()
+            }
+        };
+        if let Err(error) = wait_for_database(&conf, Duration::from_secs(seconds)) {
+            if args.strict {
+                return Err(error);
+            }
+            log::error!("{error}; starting the command anyway");
+        }
+    }
+
+    let Some((program, rest)) = args.command.split_first() else {
+        return Ok(Exit::Success);
+    };
+    let mut command = std::process::Command::new(program);
+    command.args(rest);
+    if let (Some(output), Some(_)) = (&args.output, &sized) {
+        command.env("ODOO_RC", output);
+        if cmdline::odoo_args(&argv).is_some() {
+            command.arg(format!("--config={}", output.display()));
+        }
+    }
+    // Only returns when the exec failed.
+    let source = command.exec();
+    Err(Error::Exec {
+        command: program.to_string_lossy().into_owned(),
+        source,
+    })
+}
+
+fn options_of(doc: &Document) -> BTreeMap<String, String> {
+    doc.values(crate::apply::OPTIONS)
+        .map(|v| v.into_pairs().into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// Waits, bounded, until the PostgreSQL server Odoo will use answers the protocol.
+fn wait_for_database(conf: &BTreeMap<String, String>, timeout: Duration) -> Result<()> {
+    let lookup = |key: &str| conf.get(key).cloned();
+    let settings = pg::settings::resolve_from_process(&lookup)?;
+    log::info!("waiting up to {} s for PostgreSQL: {}", timeout.as_secs(), settings.summary());
+    let report = pg::wait_ready(&settings, timeout, WAIT_DB_POLL, &pg::SystemClock)?;
+    if let Some(warning) = report.readiness.warning() {
+        log::warn!("{warning}");
+    }
+    log::info!(
+        "PostgreSQL at {} answered after {:.1} s ({} attempt(s))",
+        settings.endpoint(),
+        report.waited.as_secs_f64(),
+        report.attempts
+    );
+    Ok(())
+}
+
+/// The one summary line (limits → plan → file), and the overrides that defeat the sizing.
+fn report(sized: &Sized, odoo: Option<&cmdline::OdooCommandLine>, quiet: bool) {
+    let plan = &sized.plan;
+    if let Some(odoo) = odoo {
+        for o in odoo.file_overrides() {
+            if let Some(setting) = plan.get(&o.key) {
+                log::warn!(
+                    "the command line passes {}{}, which beats odoo.conf: Odoo will not use the planned {} = {}; remove it from the command",
+                    o.option,
+                    if o.secret { String::new() } else { format!("={}", o.value) },
+                    setting.key,
+                    setting.value.render()
+                );
+            }
+        }
+    }
+    for warning in &sized.warnings {
+        log::warn!("{}", warning.message);
+    }
+    if quiet {
+        return;
+    }
+    let int = |key: &str| plan.int(key).map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+    let bytes = |key: &str| {
+        plan.int(key)
+            .and_then(|v| u64::try_from(v).ok())
+            .map(|v| HumanBytes(v).to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    let changes = sized.outcome.changes.len();
+    eprintln!(
+        "odoo-sizer: {} CPUs, {} -> Odoo {}: workers={} max_cron_threads={} limit_memory_hard={} (est. {} for {} processes); {}: {}",
+        HumanCpus(plan.budget.cpus),
+        HumanBytes(plan.budget.memory_bytes),
+        plan.version,
+        int("workers"),
+        int("max_cron_threads"),
+        bytes("limit_memory_hard"),
+        HumanBytes(plan.estimate.ram_bytes),
+        plan.estimate.processes,
+        sized.destination.display(),
+        match (changes, sized.written) {
+            (0, _) => "already sized".to_string(),
+            (n, Some(_)) => format!("{n} change(s) written"),
+            (n, None) => format!("up to date ({n} change(s) from the source)"),
+        }
+    );
+}
