@@ -84,6 +84,10 @@ impl FileError {
         let path = path.to_path_buf();
         match errno_of(&source) {
             Some(libc::EROFS) => FileError::ReadOnly { path },
+            // A read-only mount answers EACCES before EROFS when the file is not ours: say read-only.
+            Some(libc::EACCES) | Some(libc::EPERM) if on_read_only_mount(&path) => {
+                FileError::ReadOnly { path }
+            }
             Some(libc::EACCES) | Some(libc::EPERM) => FileError::PermissionDenied {
                 path,
                 action,
@@ -93,6 +97,24 @@ impl FileError {
             Some(libc::EISDIR) => FileError::IsDirectory { path },
             _ => FileError::Io { path, action, source },
         }
+    }
+}
+
+/// True when the file (or, for a missing file, its directory) is on a read-only mount.
+fn on_read_only_mount(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let probe = if path.exists() {
+        path.to_path_buf()
+    } else {
+        parent_dir(path)
+    };
+    let Ok(c_path) = std::ffi::CString::new(probe.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statvfs writes into the zeroed struct we own; the path is a valid C string.
+    unsafe {
+        let mut stat: libc::statvfs = std::mem::zeroed();
+        libc::statvfs(c_path.as_ptr(), &mut stat) == 0 && stat.f_flag & libc::ST_RDONLY != 0
     }
 }
 

@@ -115,7 +115,11 @@ fn options_of(doc: &Document) -> BTreeMap<String, String> {
 fn wait_for_database(conf: &BTreeMap<String, String>, timeout: Duration) -> Result<()> {
     let lookup = |key: &str| conf.get(key).cloned();
     let settings = pg::settings::resolve_from_process(&lookup)?;
-    log::info!("waiting up to {} s for PostgreSQL: {}", timeout.as_secs(), settings.summary());
+    log::info!(
+        "waiting up to {} s for PostgreSQL: {}",
+        timeout.as_secs(),
+        settings.summary()
+    );
     let report = pg::wait_ready(&settings, timeout, WAIT_DB_POLL, &pg::SystemClock)?;
     if let Some(warning) = report.readiness.warning() {
         log::warn!("{warning}");

@@ -137,7 +137,8 @@ mod tests {
             "no separator"
         );
         assert!(parse_line("1 2 3 / /x rw -").is_none(), "nothing after separator");
-        let ns = parse_line("44 27 0:4 net:[4026531833] /run/docker/netns/default rw - nsfs nsfs rw").unwrap();
+        let ns =
+            parse_line("44 27 0:4 net:[4026531833] /run/docker/netns/default rw - nsfs nsfs rw").unwrap();
         assert_eq!(ns.root, "net:[4026531833]");
         assert_eq!(unescape(r"a\0"), r"a\0");
         assert_eq!(unescape(r"\777"), r"\777", "out of byte range is kept");

@@ -1,0 +1,310 @@
+//! `init` outside containers: it becomes the command (same PID), sizes the file the command makes Odoo
+//! read, passes --config/ODOO_RC with --output, applies the failure policy (--strict), and waits for a
+//! real PostgreSQL server (tests/common/pg.rs).
+
+#[path = "common/pg.rs"]
+mod pg_helper;
+
+use pg_helper::{free_port, pg_bin_dir, shared_server, MAX_CONNECTIONS, SCRAM};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const LIMITS: [&str; 6] = ["--cpus", "2", "--memory", "4g", "--odoo-version", "18.0"];
+const CONF: &[u8] = b"[options]\n; kept\n; workers = 0\n";
+
+/// A temp dir holding odoo.conf and a fake `odoo` that prints its argv, ODOO_RC and the workers it reads.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("odoo.conf"), CONF).expect("write");
+        let odoo = dir.path().join("bin/odoo");
+        std::fs::create_dir(dir.path().join("bin")).expect("mkdir");
+        std::fs::write(
+            &odoo,
+            "#!/bin/sh\necho \"odoo pid=$$ argv=$*\"\necho \"ODOO_RC=$ODOO_RC\"\n\
+             conf=$ODOO_RC\nfor a in \"$@\"; do case $a in --config=*) conf=${a#--config=};; esac; done\n\
+             grep '^workers' \"$conf\" || echo 'no workers'\n",
+        )
+        .expect("write");
+        std::fs::set_permissions(&odoo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        Sandbox { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn init(&self) -> Command {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("odoo-sizer"));
+        for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("ODOO_") || k.starts_with("PG")) {
+            cmd.env_remove(var);
+        }
+        for var in ["HOST", "PORT", "USER", "PASSWORD"] {
+            cmd.env_remove(var);
+        }
+        let path = format!(
+            "{}:{}",
+            self.path("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        cmd.current_dir(self.dir.path())
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
+            .arg("init")
+            .args(LIMITS);
+        cmd
+    }
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn init_becomes_the_command_with_the_same_pid() {
+    let sb = Sandbox::new();
+    let child = sb
+        .init()
+        .args(["-c", "odoo.conf", "--", "sh", "-c", "echo pid=$$"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    let o = child.wait_with_output().expect("wait");
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(&format!("pid={pid}")),
+        "{}",
+        out(&o)
+    );
+    let text = String::from_utf8(std::fs::read(sb.path("odoo.conf")).expect("read")).expect("utf-8");
+    assert!(
+        text.contains("; kept\n") && text.contains("workers = 4\n"),
+        "{text}"
+    );
+    // The summary line names the limits and the result.
+    assert!(
+        out(&o).contains("odoo-sizer: 2 CPUs, 4 GiB -> Odoo 18.0: workers=4"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn quiet_silences_the_summary_and_no_command_just_sizes() {
+    let sb = Sandbox::new();
+    let o = sb.init().args(["-q", "-c", "odoo.conf"]).output().expect("run");
+    assert!(o.status.success());
+    assert_eq!(out(&o), "", "nothing on stdout/stderr with -q");
+    assert!(
+        String::from_utf8(std::fs::read(sb.path("odoo.conf")).expect("read"))
+            .expect("utf-8")
+            .contains("workers = 4")
+    );
+}
+
+#[test]
+fn the_commands_own_config_is_the_one_sized_and_overrides_are_reported() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path("other.conf"), CONF).expect("write");
+    let o = sb
+        .init()
+        .args(["-c", "odoo.conf", "--", "odoo", "-c", "other.conf", "--workers=3"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(
+        std::fs::read(sb.path("odoo.conf")).expect("read"),
+        CONF,
+        "the wrong file was sized"
+    );
+    assert!(
+        String::from_utf8(std::fs::read(sb.path("other.conf")).expect("read"))
+            .expect("utf-8")
+            .contains("workers = 4")
+    );
+    let all = out(&o);
+    assert!(all.contains("passes -c other.conf"), "{all}");
+    assert!(
+        all.contains("--workers=3") && all.contains("beats odoo.conf"),
+        "{all}"
+    );
+}
+
+#[test]
+fn output_exports_odoo_rc_and_passes_config_to_odoo() {
+    let sb = Sandbox::new();
+    let o = sb
+        .init()
+        .args([
+            "-c",
+            "odoo.conf",
+            "--output",
+            "sized.conf",
+            "--",
+            "odoo",
+            "--http-port=8069",
+        ])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", out(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("argv=--http-port=8069 --config=sized.conf"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ODOO_RC=sized.conf"), "{stdout}");
+    assert!(stdout.contains("workers = 4"), "{stdout}");
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+    // Not odoo: no --config is added (a shell would not understand it), but ODOO_RC is still exported.
+    let o = sb
+        .init()
+        .args([
+            "-c",
+            "odoo.conf",
+            "--output",
+            "sized.conf",
+            "--",
+            "sh",
+            "-c",
+            "echo args=$# rc=$ODOO_RC",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("args=0 rc=sized.conf"),
+        "{}",
+        out(&o)
+    );
+}
+
+#[test]
+fn failure_policy_starts_anyway_unless_strict() {
+    let sb = Sandbox::new();
+    let refused = b"[options]\nworkers = 2\nWorkers = 3\n";
+    std::fs::write(sb.path("odoo.conf"), refused).expect("write");
+    let o = sb
+        .init()
+        .args(["-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("started"));
+    assert!(out(&o).contains("sizing skipped"), "{}", out(&o));
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), refused);
+
+    let o = sb
+        .init()
+        .args(["--strict", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(4), "{}", out(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("started"));
+    // Without a command, a failure is always an error.
+    let o = sb.init().args(["-c", "odoo.conf"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(4));
+}
+
+#[test]
+fn a_missing_command_exits_127() {
+    let sb = Sandbox::new();
+    let o = sb
+        .init()
+        .args(["-c", "odoo.conf", "--", "no-such-command-here"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(127), "{}", out(&o));
+    assert!(out(&o).contains("no-such-command-here"));
+}
+
+fn db_conf(sb: &Sandbox, host: &str, port: u16) {
+    let text = format!(
+        "[options]\n; workers = 0\ndb_host = {host}\ndb_port = {port}\ndb_user = {}\ndb_password = {}\n",
+        SCRAM.name, SCRAM.password
+    );
+    std::fs::write(sb.path("odoo.conf"), text).expect("write");
+}
+
+#[test]
+fn wait_db_waits_for_a_real_server_and_auto_sizes_db_maxconn() {
+    let Some(bin) = pg_bin_dir() else { return };
+    let server = shared_server(&bin);
+    let sb = Sandbox::new();
+    db_conf(&sb, "127.0.0.1", server.port);
+    let o = sb
+        .init()
+        .args([
+            "-v",
+            "--wait-db=20",
+            "--pg-max-connections",
+            "auto",
+            "-c",
+            "odoo.conf",
+            "--",
+            "sh",
+            "-c",
+            "echo started",
+        ])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(all.contains("started") && all.contains("answered"), "{all}");
+    assert!(
+        all.contains(&format!("max_connections = {MAX_CONNECTIONS}")),
+        "{all}"
+    );
+    let text = String::from_utf8(std::fs::read(sb.path("odoo.conf")).expect("read")).expect("utf-8");
+    assert!(
+        text.contains("db_maxconn = "),
+        "auto did not size db_maxconn:\n{text}"
+    );
+    // The password never appears.
+    assert!(!all.contains(SCRAM.password), "{all}");
+}
+
+#[test]
+fn wait_db_is_bounded_when_nothing_answers() {
+    let sb = Sandbox::new();
+    db_conf(&sb, "127.0.0.1", free_port());
+    let started = std::time::Instant::now();
+    let o = sb
+        .init()
+        .args(["--wait-db=2", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    let all = out(&o);
+    assert!(o.status.success() && all.contains("started"), "{all}");
+    assert!(
+        all.contains("did not answer") || all.contains("cannot connect"),
+        "{all}"
+    );
+    let o = sb
+        .init()
+        .args([
+            "--strict",
+            "--wait-db=1",
+            "-c",
+            "odoo.conf",
+            "--",
+            "sh",
+            "-c",
+            "echo started",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(8), "{}", out(&o));
+    assert!(!out(&o).contains("started"));
+    let _ = Path::new("/");
+}
