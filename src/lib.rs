@@ -9,6 +9,7 @@ pub mod commands;
 pub mod conf;
 pub mod error;
 pub mod limits;
+pub mod lint;
 pub mod logging;
 pub mod odoo;
 pub mod pg;
