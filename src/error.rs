@@ -63,6 +63,13 @@ pub enum Error {
     /// The PostgreSQL connection settings (db_port, PASSWORD_FILE...) cannot be used.
     #[error(transparent)]
     PgSettings(#[from] SettingsError),
+    /// The config file to check does not exist (`lint`; `apply` creates a missing file instead).
+    #[error("{path}: no such config file ({origin}); give the file with --config PATH (or set ODOO_RC)")]
+    ConfigNotFound {
+        path: std::path::PathBuf,
+        /// Where the path came from: `--config`, `ODOO_RC`, or the default.
+        origin: String,
+    },
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -85,6 +92,7 @@ impl Error {
             Error::PgSettings(e) if e.is_from_config_file() => Exit::ConfigRefused,
             Error::PgSettings(_) => Exit::Usage,
             Error::Output(_) => Exit::Io,
+            Error::ConfigNotFound { .. } => Exit::Io,
         }
     }
 
