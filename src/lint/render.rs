@@ -111,16 +111,20 @@ pub fn text(report: &Report, ctx: &Context, origin: &Origin) -> String {
     if let Some(m) = ctx.memory_bytes {
         limits.push(HumanBytes(m).to_string());
     }
-    if let Some(p) = ctx.pg_max_connections {
-        limits.push(format!("PostgreSQL max_connections {p}"));
-    }
+    let mut against = Vec::new();
     if !limits.is_empty() {
         let from = origin
             .limits
             .as_deref()
             .map(|s| format!(" (from {s})"))
             .unwrap_or_default();
-        out.push_str(&format!("checked against {}{from}\n", limits.join(", ")));
+        against.push(format!("{}{from}", limits.join(", ")));
+    }
+    if let Some(p) = ctx.pg_max_connections {
+        against.push(format!("PostgreSQL max_connections {p}"));
+    }
+    if !against.is_empty() {
+        out.push_str(&format!("checked against {}\n", against.join(" and ")));
     }
     let skipped_container: Vec<&str> = report
         .skipped

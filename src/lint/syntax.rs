@@ -181,12 +181,17 @@ fn continuation_lines(view: &View<'_>, out: &mut Findings) {
                     "remove the indentation, or start the line with `;` to make it a comment".to_string(),
                 );
             } else if option && !after_comma {
+                let reads = if secret {
+                    "the secret Odoo uses contains a line break and this text (value not shown)".to_string()
+                } else {
+                    format!("Odoo reads {}", shown(key, entry.value()))
+                };
                 out.push(
                     Rule::ContinuationLine,
                     Severity::Warning,
                     Some(line),
                     Some(key),
-                    format!("this line is indented, so Python appends it to the value of `{key}` (line {start}) after a line break: Odoo reads {}", shown(key, entry.value())),
+                    format!("this line is indented, so Python appends it to the value of `{key}` (line {start}) after a line break: {reads}"),
                     "if it is a note, unindent it and start it with `;`; if it continues a comma-separated list, end the line above with a comma".to_string(),
                 );
             }
@@ -198,6 +203,9 @@ fn continuation_lines(view: &View<'_>, out: &mut Findings) {
 fn consequence(view: &View<'_>, entry: &EntryRef<'_>) -> String {
     let key = entry.key();
     let version = view.version;
+    if entry.is_secret() {
+        return format!("the value of `{key}` (a secret, not shown) then includes this line");
+    }
     if !view.is_option_entry(entry) {
         return format!(
             "[{}] gets {}",

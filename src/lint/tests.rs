@@ -464,7 +464,19 @@ fn log_handler_format() {
         ),
         E
     );
-    assert!(run("[options]\nlog_handler = None\n", 19).findings.is_empty());
+    assert_eq!(
+        at(
+            &run("[options]\nlog_handler = None\n", 19),
+            Rule::LogHandlerFormat,
+            Some(2)
+        ),
+        E
+    );
+    // 19.0 skips False for the default handlers.
+    assert_eq!(
+        found(&run("[options]\nlog_handler = False\n", 19)),
+        vec![(Some(2), "false-for-int", Severity::Warning)]
+    );
 }
 
 #[test]

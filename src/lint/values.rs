@@ -54,9 +54,6 @@ fn casts(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
             };
             let fix = match spec.kind {
                 Kind::Choice(choices) => format!("write one of: {}", choices.join(", ")),
-                Kind::Int if version.uses_optparse_casts() => {
-                    "write a whole number in decimal (e.g. `4`), or False for 0".to_string()
-                }
                 Kind::Int => "write a whole number in decimal (e.g. `4`)".to_string(),
                 _ => "write a number with a dot for decimals (e.g. `1.5`)".to_string(),
             };
@@ -184,7 +181,13 @@ fn false_for_number(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Finding
         Severity::Warning,
         Some(option.line()),
         Some(key),
-        format!("Odoo {version} skips `{key} = False` (it is not a boolean option) and uses the default {default}; up to 18.0 False meant 0 (off)"),
+        format!(
+            "Odoo {version} skips `{key} = False` (it is not a boolean option) and uses the default {default}; up to 18.0 {}",
+            match spec.kind {
+                Kind::Int | Kind::Float => "False meant 0 (off)",
+                _ => "it was the boolean False",
+            }
+        ),
         fix,
     );
 }
@@ -220,7 +223,20 @@ fn log_handler(view: &View<'_>, out: &mut Findings) {
         );
         return;
     }
+    if !version.uses_optparse_casts() && matches!(raw, "False" | "false") {
+        // Skipped for the default (`false-for-int` says so).
+        return;
+    }
     if !version.uses_optparse_casts() && raw == "None" {
+        // 19.0 parses `None` as None, then unpacks it with the other sources' handlers: TypeError.
+        out.push(
+            Rule::LogHandlerFormat,
+            Severity::Error,
+            Some(option.line()),
+            Some("log_handler"),
+            format!("Odoo {version} reads 'None' as no list at all and fails at start when it merges the log handlers (TypeError)"),
+            "write `logger:LEVEL,logger:LEVEL` (e.g. `:INFO,werkzeug:WARNING`), or remove the line".to_string(),
+        );
         return;
     }
     let items: Vec<&str> = if version.uses_optparse_casts() {
