@@ -6,7 +6,7 @@
 
 use super::{shown, Findings, IntValue, OptionEntry, Rule, Severity, View};
 use crate::limits::quantity::HumanBytes;
-use crate::odoo::{Cast, Default, Kind, OdooVersion};
+use crate::odoo::{cast, Cast, Default, Kind, OdooVersion};
 
 pub(super) fn check(view: &View<'_>, out: &mut Findings) {
     for option in &view.options {
@@ -16,10 +16,6 @@ pub(super) fn check(view: &View<'_>, out: &mut Findings) {
     multi_process(view, out);
     memory_limits(view, out);
 }
-
-/// Words Odoo 19.0 reads as booleans (case-insensitive), and which up to 18.0 are just non-empty text.
-const TRUE_WORDS: &[&str] = &["1", "yes", "true", "on"];
-const FALSE_WORDS: &[&str] = &["0", "no", "false", "off"];
 
 fn casts(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
     let key = option.key;
@@ -98,7 +94,13 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
     if matches!(meant.as_ref(), "True" | "true" | "False" | "false") {
         return;
     }
-    let lower = meant.to_ascii_lowercase();
+    // What the text means to a reader: 19.0's boolean cast (1/yes/true/on, 0/no/false/off, None), which
+    // up to 18.0 is just non-empty text.
+    let intent = match cast::cast(key, Kind::Flag, OdooVersion::V19, &meant) {
+        Ok(Cast::Bool(b)) => Some(b),
+        Ok(Cast::None) => Some(false),
+        _ => None,
+    };
     if meant.is_empty() {
         out.push(
             Rule::InvalidBool,
@@ -108,7 +110,7 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
             format!("`{key}` is empty: Odoo {version} reads that as OFF, but Odoo 19.0 refuses it"),
             "write False".to_string(),
         );
-    } else if TRUE_WORDS.contains(&lower.as_str()) {
+    } else if intent == Some(true) {
         out.push(
             Rule::InvalidBool,
             Severity::Warning,
@@ -117,7 +119,7 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
             format!("`{key}` is ON, but only because Odoo {version} never casts flags and any non-empty text, {value} included, is ON"),
             "write True".to_string(),
         );
-    } else if FALSE_WORDS.contains(&lower.as_str()) || lower == "none" {
+    } else if intent == Some(false) {
         let (rule, effect) = if key == "proxy_mode" {
             (
                 Rule::ProxyModeFlag,
