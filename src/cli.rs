@@ -252,14 +252,15 @@ pub struct DetectArgs {
 
 const LINT_EXAMPLES: &str = "\
 Examples:
-  odoo-sizer lint                                 check $ODOO_RC, else /etc/odoo/odoo.conf
-  odoo-sizer lint --config odoo.conf --odoo-version 16.0
-  odoo-sizer lint --detect                        also check it against this container's limits
-  odoo-sizer lint --cpus 2 --memory 4g --format json | jq '.findings[] | select(.severity == \"error\")'
+  odoo-sizer lint                            check $ODOO_RC, else /etc/odoo/odoo.conf
+  odoo-sizer lint -c odoo.conf --odoo-version 16.0
+  odoo-sizer lint --detect                   also check it against this container's limits
+  odoo-sizer lint --cpus 2 --memory 4g --format json | jq '.findings[].rule'
 
 Exit status: 1 when any finding is an error, 0 otherwise (warnings only).
-Without --cpus/--memory/--root or --detect, the rules about the container are skipped: the verdict on a
-file never depends on the machine lint runs on. Every rule is described in docs/lint.md.";
+Without --cpus/--memory/--root or --detect the container rules are skipped:
+the verdict on a file never depends on the machine lint runs on.
+Every rule is described in docs/lint.md.";
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
