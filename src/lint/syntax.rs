@@ -148,12 +148,14 @@ fn continuation_lines(view: &View<'_>, out: &mut Findings) {
                 .read_spec(key)
                 .is_some_and(|spec| !matches!(spec.kind, Kind::Str));
         let mut previous = String::from_utf8_lossy(entry.first_line_value()).into_owned();
-        for line in lines {
+        for (index, line) in lines.into_iter().enumerate() {
             let text = doc
                 .line(line)
                 .map(|l| String::from_utf8_lossy(l.stripped()).into_owned())
                 .unwrap_or_default();
             let after_comma = previous.ends_with(',');
+            let previous_was_empty = previous.is_empty();
+            let first = index == 0;
             let swallowed = swallowed_key(&text).map(str::to_string);
             previous = text;
             let start = entry.line();
@@ -179,6 +181,15 @@ fn continuation_lines(view: &View<'_>, out: &mut Findings) {
                     Some(key),
                     format!("this line is indented, so Python appends it to the value of `{key}` (line {start}): {}", consequence(view, &entry)),
                     "remove the indentation, or start the line with `;` to make it a comment".to_string(),
+                );
+            } else if option && first && previous_was_empty {
+                out.push(
+                    Rule::ContinuationLine,
+                    Severity::Warning,
+                    Some(line),
+                    Some(key),
+                    format!("the value of `{key}` (line {start}) starts on this indented line, so Python reads it with a leading line break: Odoo strips it from the items of comma-separated lists (addons_path, server_wide_modules), but not from a single value such as a password or a dbfilter"),
+                    format!("put the value (or the list's first item) on the `{key}` line itself"),
                 );
             } else if option && !after_comma {
                 let reads = if secret {

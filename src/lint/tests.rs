@@ -130,6 +130,10 @@ fn continuation_lines_by_what_they_look_like() {
     assert!(run("[options]\naddons_path = /a,\n    /b\n", 18)
         .findings
         .is_empty());
+    // A value that starts on the next line: one warning on its first line, whatever follows.
+    let r = run("[options]\naddons_path =\n    /a,\n    /b\n", 18);
+    assert_eq!(found(&r), vec![(Some(3), "continuation-line", Severity::Warning)]);
+    assert!(message(&r, Rule::ContinuationLine).contains("leading line break"));
     // `logger:LEVEL` and URLs are not assignments; `:` only counts before a known option.
     let r = run("[options]\nlog_handler = :INFO,\n  werkzeug:WARNING\n", 18);
     assert!(r.findings.is_empty(), "{:?}", found(&r));
