@@ -29,6 +29,7 @@ Examples:
   odoo-sizer plan --users 60              Odoo settings for this container
   odoo-sizer plan --cpus 4 --memory 8g --format conf
                                           an [options] snippet for another size
+  odoo-sizer lint --config odoo.conf      what in odoo.conf would break or degrade Odoo
 
 Exit codes:
   0 success, 1 changes needed / lint errors, 2 bad usage, 3 limits unknown,
@@ -101,6 +102,10 @@ pub enum Command {
     /// Container init step: size odoo.conf, optionally wait for PostgreSQL, then become COMMAND (exec)
     #[command(after_help = INIT_EXAMPLES)]
     Init(InitArgs),
+    /// Check odoo.conf for what would stop Odoo, make it ignore a setting or read another value than
+    /// meant, and (given the container's limits) what would not fit the container
+    #[command(after_help = LINT_EXAMPLES)]
+    Lint(LintArgs),
 }
 
 const INIT_EXAMPLES: &str = "\
@@ -387,6 +392,44 @@ pub struct DetectArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t, env = "ODOO_SIZER_FORMAT")]
     pub format: Format,
+}
+
+const LINT_EXAMPLES: &str = "\
+Examples:
+  odoo-sizer lint                            check $ODOO_RC, else /etc/odoo/odoo.conf
+  odoo-sizer lint -c odoo.conf --odoo-version 16.0
+  odoo-sizer lint --detect                   also check it against this container's limits
+  odoo-sizer lint --cpus 2 --memory 4g --format json | jq '.findings[].rule'
+
+Exit status: 1 when any finding is an error, 0 otherwise (warnings only).
+Without --cpus/--memory/--root or --detect the container rules are skipped:
+the verdict on a file never depends on the machine lint runs on.
+Every rule is described in docs/lint.md.";
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Odoo version (12.0 to 19.0, `18` or `18.0`) [default: $ODOO_VERSION, else 19.0]
+    #[arg(long, value_name = "VERSION", env = "ODOO_SIZER_ODOO_VERSION", value_parser = parse_version_arg)]
+    pub odoo_version: Option<OdooVersion>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t, env = "ODOO_SIZER_FORMAT")]
+    pub format: Format,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    /// Check the container rules against the limits detected on this machine (with --cpus/--memory
+    /// overriding them)
+    #[arg(long, env = "ODOO_SIZER_DETECT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub detect: bool,
+
+    /// PostgreSQL's max_connections, to check the worst-case number of connections
+    #[arg(long, value_name = "N", env = "ODOO_SIZER_PG_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub pg_max_connections: Option<u32>,
 }
 
 /// Where the limits come from: the machine (or a fixture root), and explicit overrides.

@@ -85,6 +85,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The config file to check does not exist (`lint`; `apply` creates a missing file instead).
+    #[error("{path}: no such config file ({origin}); give the file with --config PATH (or set ODOO_RC)")]
+    ConfigNotFound {
+        path: std::path::PathBuf,
+        /// Where the path came from: `--config`, `ODOO_RC`, or the default.
+        origin: String,
+    },
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
     #[error("cannot write the result to standard output: {0}")]
     Output(#[source] std::io::Error),
@@ -111,6 +118,7 @@ impl Error {
             Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Exit::NotFound,
             Error::Exec { .. } => Exit::NotExecutable,
             Error::Output(_) => Exit::Io,
+            Error::ConfigNotFound { .. } => Exit::Io,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod conf;
 pub mod docker;
 pub mod error;
 pub mod limits;
+pub mod lint;
 pub mod logging;
 pub mod odoo;
 pub mod pg;

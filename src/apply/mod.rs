@@ -10,8 +10,9 @@
 //!
 //! Must not: read or write files, print, or decide sizing.
 
-use crate::conf::{is_secret_key, Change, ChangeKind, Document, EditError, InlineComment};
-use crate::odoo::{self, KeyStatus, Kind, OdooVersion};
+use crate::conf::{Change, ChangeKind, Document, EditError};
+use crate::lint::{self, Rule};
+use crate::odoo::OdooVersion;
 use crate::plan::Plan;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -141,9 +142,11 @@ impl Prepared {
             });
         }
         let mut doc = Document::parse(bytes);
-        let mut refusals = unloadable(&doc);
-        if !refusals.is_empty() {
-            return Err(Refused { refusals });
+        // Nothing can be edited safely in a file Python cannot parse: refuse before --fix touches it.
+        if !doc.is_loadable() {
+            return Err(Refused {
+                refusals: refusals(&lint::lint(&doc, &lint::Context::new(version))),
+            });
         }
         let mut fixes = Vec::new();
         if fix {
@@ -151,12 +154,21 @@ impl Prepared {
                 refusals: vec![edit_refusal(e)],
             })?;
         }
-        refusals.extend(ignored_options_section(&doc));
-        refusals.extend(uncastable_values(&doc, version));
+        let report = lint::lint(&doc, &lint::Context::new(version));
+        let refusals = refusals(&report);
         if !refusals.is_empty() {
             return Err(Refused { refusals });
         }
-        let warnings = string_inline_comments(&doc, version);
+        // A `; comment` after a string value is read as part of it: worth a warning, not a refusal.
+        let warnings = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == Rule::InlineComment && f.severity == lint::Severity::Warning)
+            .map(|f| match f.line {
+                Some(line) => format!("line {line}: {}", f.message),
+                None => f.message.clone(),
+            })
+            .collect();
         Ok(Prepared {
             original: original.map(<[u8]>::to_vec),
             doc,
@@ -199,93 +211,6 @@ impl Prepared {
     }
 }
 
-/// What Python's RawConfigParser would raise on: nothing can be edited safely.
-fn unloadable(doc: &Document) -> Vec<Refusal> {
-    if doc.is_loadable() {
-        return Vec::new();
-    }
-    doc.issues()
-        .iter()
-        .map(|issue| Refusal {
-            rule: issue.kind.id(),
-            line: Some(issue.line),
-            message: format!("Odoo cannot load the file: {}", issue.kind),
-            // The document's messages already say what to do.
-            fix: String::new(),
-        })
-        .collect()
-}
-
-/// `[Options]` (or `[ options ]`) without `[options]`: Odoo ignores every setting in it.
-fn ignored_options_section(doc: &Document) -> Vec<Refusal> {
-    if doc.has_section(OPTIONS) {
-        return Vec::new();
-    }
-    doc.section_case_mismatches(OPTIONS)
-        .into_iter()
-        .map(|line| Refusal {
-            rule: "section-case",
-            line: Some(line),
-            message: "Odoo only reads the section named exactly `[options]` (case-sensitive): every setting in this section is ignored".into(),
-            fix: "rename the header to `[options]`".into(),
-        })
-        .collect()
-}
-
-/// The option's type when `version` reads this key as an option.
-fn kind_of(key: &str, version: OdooVersion) -> Option<Kind> {
-    match odoo::status(key, version) {
-        KeyStatus::Active(spec) | KeyStatus::Alias { spec, .. } => Some(spec.kind),
-        _ => None,
-    }
-}
-
-/// Values of typed options that Odoo's cast rejects (it dies at start: `invalid integer value`).
-fn uncastable_values(doc: &Document, version: OdooVersion) -> Vec<Refusal> {
-    let mut refusals = Vec::new();
-    for entry in doc.entries_in(OPTIONS).into_iter().filter(|e| e.is_effective()) {
-        let key = entry.key();
-        let Some(kind) = kind_of(key, version) else {
-            continue;
-        };
-        if matches!(kind, Kind::Str) || (matches!(kind, Kind::Flag) && version.uses_optparse_casts()) {
-            continue;
-        }
-        if entry.has_continuation() {
-            let lines: Vec<String> = entry.continuation_lines().iter().map(usize::to_string).collect();
-            refusals.push(Refusal {
-                rule: "continuation-line",
-                line: Some(entry.line()),
-                message: format!(
-                    "the indented line(s) {} continue the value of `{key}`, so Odoo reads a multi-line value and refuses it",
-                    lines.join(", ")
-                ),
-                fix: "unindent those lines if they are separate settings, or comment them out with `;`".into(),
-            });
-            continue;
-        }
-        if let Err(error) = odoo::cast::cast(key, kind, version, entry.value()) {
-            let inline = entry.inline_comment().is_some();
-            let shown = if is_secret_key(key) {
-                crate::conf::MASK.to_string()
-            } else {
-                entry.value().to_string()
-            };
-            refusals.push(Refusal {
-                rule: if inline { "inline-comment" } else if matches!(kind, Kind::Flag) { "invalid-bool" } else { "invalid-int" },
-                line: Some(entry.line()),
-                message: format!("Odoo {version} refuses `{key} = {shown}`: {}", error.why),
-                fix: if inline {
-                    "Odoo does not strip comments after values: move the comment to its own line (`apply --fix` does it)".into()
-                } else {
-                    format!("give `{key}` a valid value, or comment the line out with `;` to use Odoo's default")
-                },
-            });
-        }
-    }
-    refusals
-}
-
 /// `--fix`: moves every inline comment in `[options]` (except on secret keys) to its own line above.
 fn fix_inline_comments(doc: &mut Document) -> Result<Vec<Change>, EditError> {
     let lines: Vec<usize> = doc
@@ -303,22 +228,34 @@ fn fix_inline_comments(doc: &mut Document) -> Result<Vec<Change>, EditError> {
     Ok(changes)
 }
 
-/// String options whose value carries what looks like a comment: Odoo reads it as part of the value.
-fn string_inline_comments(doc: &Document, version: OdooVersion) -> Vec<String> {
-    doc.entries_in(OPTIONS)
-        .into_iter()
-        .filter(|e| e.is_effective())
-        .filter_map(|e| {
-            let comment: InlineComment<'_> = e.inline_comment()?;
-            let key = e.key();
-            let is_string = matches!(kind_of(key, version), Some(Kind::Str) | None);
-            is_string.then(|| {
-                format!(
-                    "line {}: `{key}` ends with `{}`, which Odoo reads as part of the value (it does not strip comments); move it to its own line (`--fix`) if it is a comment",
-                    e.line(),
-                    if e.is_secret() { crate::conf::MASK } else { &comment.comment }
-                )
-            })
+/// The lint rules whose errors mean Odoo could not start with the file, or would ignore its settings;
+/// the other errors (a zero time limit, soft above hard) are the plan's to repair.
+const REFUSING_RULES: [Rule; 13] = [
+    Rule::InvalidUtf8,
+    Rule::MissingSectionHeader,
+    Rule::DuplicateSection,
+    Rule::DuplicateKey,
+    Rule::ParseError,
+    Rule::SectionCase,
+    Rule::ContinuationLine,
+    Rule::InlineComment,
+    Rule::InvalidInt,
+    Rule::InvalidFloat,
+    Rule::InvalidChoice,
+    Rule::InvalidBool,
+    Rule::LogHandlerFormat,
+];
+
+fn refusals(report: &lint::Report) -> Vec<Refusal> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == lint::Severity::Error && REFUSING_RULES.contains(&f.rule))
+        .map(|f| Refusal {
+            rule: f.rule.id(),
+            line: f.line,
+            message: f.message.clone(),
+            fix: f.fix.clone(),
         })
         .collect()
 }

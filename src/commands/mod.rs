@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod detect;
 pub mod init;
+pub mod lint;
 pub mod plan;
 
 use crate::cli::{Cli, Command, LimitArgs};
@@ -21,6 +22,7 @@ pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
         Command::Plan(args) => plan::run(&args, sub, &mut out),
         Command::Apply(args) => apply::run(&args, sub, &mut out),
         Command::Init(args) => init::run(&args, sub, cli.global.quiet),
+        Command::Lint(args) => lint::run(&args, sub, &mut out),
     }
 }
 
@@ -80,6 +82,40 @@ pub fn limits(args: &LimitArgs, matches: &ArgMatches, always_read: bool) -> Limi
         None => FsRoot::host(),
     };
     limits::detect(&root, &overrides)
+}
+
+/// The Odoo version to work for, and where it came from: `--odoo-version` (or ODOO_SIZER_ODOO_VERSION),
+/// else the official image's `ODOO_VERSION` (looked up with `env`), else the newest supported. The same
+/// resolution as `plan`'s.
+pub fn odoo_version(
+    arg: Option<crate::odoo::OdooVersion>,
+    matches: &ArgMatches,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(crate::odoo::OdooVersion, String)> {
+    use crate::error::Error;
+    use crate::odoo::OdooVersion;
+    if let Some(v) = arg {
+        return Ok((
+            v,
+            source(
+                matches,
+                "odoo_version",
+                "--odoo-version",
+                "ODOO_SIZER_ODOO_VERSION",
+            ),
+        ));
+    }
+    match env("ODOO_VERSION") {
+        Some(text) => {
+            let version = text.parse::<OdooVersion>().map_err(|e| Error::Environment {
+                name: "ODOO_VERSION".into(),
+                value: text.clone(),
+                why: format!("{}; pass --odoo-version to choose another", e.why),
+            })?;
+            Ok((version, "ODOO_VERSION".to_string()))
+        }
+        None => Ok((OdooVersion::NEWEST, "default (newest supported)".to_string())),
+    }
 }
 
 /// Writes `value` as pretty JSON followed by a newline.

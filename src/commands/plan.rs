@@ -91,35 +91,13 @@ pub struct Prepared {
     pub warnings: Vec<Warning>,
 }
 
-/// The Odoo version to size for, and where it came from: `--odoo-version`, else the official image's
-/// `ODOO_VERSION`, else the newest supported.
+/// The Odoo version to size for, and where it came from (see [`super::odoo_version`]).
 pub fn odoo_version(
     args: &PlanArgs,
     matches: &ArgMatches,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(OdooVersion, String)> {
-    Ok(match args.odoo_version {
-        Some(v) => (
-            v,
-            super::source(
-                matches,
-                "odoo_version",
-                "--odoo-version",
-                "ODOO_SIZER_ODOO_VERSION",
-            ),
-        ),
-        None => match env("ODOO_VERSION") {
-            Some(text) => {
-                let version = text.parse::<OdooVersion>().map_err(|e| Error::Environment {
-                    name: "ODOO_VERSION".into(),
-                    value: text.clone(),
-                    why: format!("{}; pass --odoo-version to choose another", e.why),
-                })?;
-                (version, "ODOO_VERSION".to_string())
-            }
-            None => (OdooVersion::NEWEST, "default (newest supported)".to_string()),
-        },
-    })
+    super::odoo_version(args.odoo_version, matches, env)
 }
 
 /// Builds the model's input from the plan flags. `env` looks up environment variables that are not

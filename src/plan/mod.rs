@@ -803,6 +803,35 @@ pub fn cpu_process_budget(cpus: f64) -> u32 {
     }
 }
 
+/// The model's estimate of the resident memory of an Odoo configured by hand (for `lint`): `workers`
+/// HTTP workers and `cron` cron workers with the master and the gevent process, or the threaded server
+/// when `workers` is 0. The same arithmetic as [`Estimate::ram_bytes`] of a plan with those counts pinned.
+pub fn estimated_ram(knobs: &Knobs, workers: u32, cron: u32) -> u64 {
+    // The per-process figures do not depend on the budget.
+    let memory = MemoryModel::new(0, knobs);
+    if workers > 0 {
+        memory.prefork_ram(workers.saturating_add(cron))
+    } else {
+        memory.threaded_ram()
+    }
+}
+
+/// Worst-case PostgreSQL connections of an Odoo configured by hand (for `lint`), as
+/// [`Estimate::postgres_connections`] counts them: one pool of `pool` connections per HTTP and cron
+/// worker, the gevent process's pool of `gevent_pool`, and one LISTEN connection per cron worker; the
+/// threaded server (`workers` = 0) has one pool and one LISTEN connection when it runs cron threads.
+pub fn worst_case_connections(workers: u32, cron: u32, pool: u32, gevent_pool: u32) -> u32 {
+    if workers > 0 {
+        workers
+            .saturating_add(cron)
+            .saturating_mul(pool)
+            .saturating_add(gevent_pool)
+            .saturating_add(cron)
+    } else {
+        pool.saturating_add(u32::from(cron > 0))
+    }
+}
+
 /// The smallest budget (in MiB) that holds 2 HTTP + 1 cron workers under the same rules.
 fn min_prefork_budget(knobs: &Knobs) -> u64 {
     let fits = |mib_count: u64| MemoryModel::new(mib_count * MIB, knobs).minimal_process_budget() >= 3;
