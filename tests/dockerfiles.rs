@@ -626,4 +626,50 @@ fn the_odoo_image_keeps_the_official_contract() {
     assert_eq!(lines[1], BINARY, "found on the PATH, as the ENTRYPOINT names it");
     assert!(lines[2].starts_with("odoo-sizer "), "{out}");
     assert_eq!(lines[3], "read-only", "the odoo user cannot replace the binary");
+
+    // Run as users will: default entrypoint and command, with limits. Odoo (the stand-in) is PID 1 and
+    // reads a config sized for them.
+    let name = format!("odoo-sizer-dockerfile-run-{}", std::process::id());
+    docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "--label",
+        &guard.label,
+        "--cpus",
+        "1.5",
+        "--memory",
+        "2g",
+        &tag,
+    ]);
+    let mut logs = String::new();
+    for _ in 0..100 {
+        logs = docker_ok(&["logs", &name]);
+        if logs.contains("standin config=") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let plan = assert_cmd::Command::cargo_bin("odoo-sizer")
+        .unwrap()
+        .args([
+            "plan",
+            "--format",
+            "json",
+            "--odoo-version",
+            "18.0",
+            "--cpus",
+            "1.5",
+            "--memory",
+            "2g",
+        ])
+        .output()
+        .unwrap();
+    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let workers = plan["settings"]["workers"].as_i64().unwrap();
+    assert!(logs.contains("standin pid=1 "), "{logs}");
+    assert!(logs.contains(&format!("workers={workers} ")), "{logs}");
 }
