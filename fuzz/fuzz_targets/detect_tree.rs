@@ -37,12 +37,61 @@ struct TreeInput {
 
 #[derive(Debug, Arbitrary)]
 enum Edit {
-    Write(FileRef, Vec<u8>),
+    Write(FileRef, Content),
     /// Replaces line `n` (modulo the line count plus one: one past the end appends).
     Line(FileRef, u8, String),
     Remove(FileRef),
     /// A directory where a file is expected: reading it fails.
     Directory(FileRef),
+}
+
+/// What to write: the shapes of cgroup and proc values (so that the fuzzer reaches the corners of each
+/// value quickly), or raw bytes.
+#[derive(Debug, Arbitrary)]
+enum Content {
+    /// `N\n`
+    Number(u64),
+    /// `N` with the kernel's wording around it: `max`, `max N`, `N M`, `-1`, `key N`, `MemTotal: N kB`...
+    Shaped(Shape, u64, u64),
+    Raw(Vec<u8>),
+}
+
+#[derive(Debug, Arbitrary, Clone, Copy)]
+enum Shape {
+    Max,
+    MaxPeriod,
+    QuotaPeriod,
+    MinusOne,
+    Negative,
+    Stat,
+    MemTotal,
+    CpuRange,
+    CpusAllowed,
+    Controllers,
+}
+
+impl Content {
+    fn bytes(&self) -> Vec<u8> {
+        let text = match self {
+            Content::Number(n) => format!("{n}\n"),
+            Content::Shaped(shape, a, b) => match shape {
+                Shape::Max => "max\n".to_string(),
+                Shape::MaxPeriod => format!("max {b}\n"),
+                Shape::QuotaPeriod => format!("{a} {b}\n"),
+                Shape::MinusOne => "-1\n".to_string(),
+                Shape::Negative => format!("-{a}\n"),
+                Shape::Stat => {
+                    format!("cache 0\nhierarchical_memory_limit {a}\nhierarchical_memsw_limit {b}\n")
+                }
+                Shape::MemTotal => format!("MemTotal: {a} kB\n"),
+                Shape::CpuRange => format!("{a}-{b}\n"),
+                Shape::CpusAllowed => format!("Name:\todoo\nCpus_allowed_list:\t{a}-{b}\n"),
+                Shape::Controllers => "cpuset cpu io memory pids\n".to_string(),
+            },
+            Content::Raw(bytes) => return bytes.clone(),
+        };
+        text.into_bytes()
+    }
 }
 
 #[derive(Debug, Arbitrary)]
@@ -146,6 +195,11 @@ fn collect(root: &Path, dir: &Path, tree: &mut Tree) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
+            // An empty directory stands where a file is expected (garbage-values' memory.high).
+            let empty = std::fs::read_dir(&path).is_ok_and(|mut e| e.next().is_none());
+            if let (true, Ok(relative)) = (empty, path.strip_prefix(root)) {
+                tree.insert(relative.to_string_lossy().into_owned(), Node::Dir);
+            }
             collect(root, &path, tree);
         } else if let (Ok(relative), Ok(bytes)) = (path.strip_prefix(root), std::fs::read(&path)) {
             tree.insert(relative.to_string_lossy().into_owned(), Node::File(bytes));
@@ -197,7 +251,7 @@ fn apply(tree: &mut Tree, edit: &Edit) {
     match edit {
         Edit::Write(file, content) => {
             if let Some(path) = resolve(tree, file) {
-                tree.insert(path, Node::File(content.clone()));
+                tree.insert(path, Node::File(content.bytes()));
             }
         }
         Edit::Line(file, n, text) => {
