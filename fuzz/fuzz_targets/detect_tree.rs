@@ -8,8 +8,9 @@
 //! directory and `detect` reads it through `FsRoot::at`, as `odoo-sizer detect --root` does.
 //!
 //! Checks: `detect` never panics; effective CPUs, when known, are finite and > 0; effective bytes, when
-//! known, are > 0 and (without a memory override) at most the host's MemTotal when that is known; an
-//! override is the effective value; a quota is > 0 CPUs and equals quota/period; versions are 1 or 2;
+//! known, are > 0 and (without a memory override) at most the host's MemTotal when that is known;
+//! without overrides each effective value is the smallest of the values found (quota, cpuset, affinity;
+//! max, high, MemTotal), with an override it is the override; a quota is > 0 CPUs and equals quota/period; versions are 1 or 2;
 //! `budget()`, the text report and the JSON document never panic and agree with the effective values.
 //!
 //! libfuzzer: -max_len=8192
@@ -319,6 +320,10 @@ pub fn check(data: &[u8]) {
     let Ok(input) = TreeInput::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
     };
+    #[cfg(test)]
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        eprintln!("{input:#?}");
+    }
     let trees = fixtures();
     let mut tree = trees
         .get(usize::from(input.base) % (trees.len() + 1))
@@ -353,6 +358,15 @@ pub fn check(data: &[u8]) {
     }
     if let Some(o) = &overrides.cpus {
         assert_eq!(cpu.effective_cpus, Some(o.value));
+    } else if let Some(cpus) = cpu.effective_cpus {
+        // The strictest of what was found.
+        let found = [
+            cpu.quota_cpus,
+            cpu.cpuset_cpus.map(f64::from),
+            cpu.affinity_cpus.map(f64::from),
+        ];
+        assert!(found.iter().flatten().all(|c| cpus <= *c), "{limits:#?}");
+        assert!(found.iter().flatten().any(|c| cpus == *c), "{limits:#?}");
     }
     if let Some(bytes) = memory.effective_bytes {
         assert!(bytes > 0, "effective bytes 0: {limits:#?}");
@@ -362,6 +376,10 @@ pub fn check(data: &[u8]) {
     }
     if let Some(o) = &overrides.memory {
         assert_eq!(memory.effective_bytes, Some(o.value));
+    } else if let Some(bytes) = memory.effective_bytes {
+        let found = [memory.max_bytes, memory.high_bytes, memory.host_total_bytes];
+        assert!(found.iter().flatten().all(|b| bytes <= *b), "{limits:#?}");
+        assert!(found.iter().flatten().any(|b| bytes == *b), "{limits:#?}");
     }
     if let Some(quota) = cpu.quota_cpus {
         let (Some(q), Some(p)) = (cpu.quota_us, cpu.period_us) else {

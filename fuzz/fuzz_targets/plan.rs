@@ -149,6 +149,10 @@ pub fn check(data: &[u8]) {
         return;
     };
     let input = case.input();
+    #[cfg(test)]
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        eprintln!("{input:#?}");
+    }
     let budget = input.budget.memory_bytes;
     let p = match plan(&input) {
         Ok(p) => p,
