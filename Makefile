@@ -138,13 +138,13 @@ fuzz: fuzz-build
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzzing failed for:$$failed (crashing inputs in fuzz/artifacts/<target>/; see fuzz/README.md)"; exit 1; fi
 
-## make fuzz-cmin: minimises fuzz/corpus/<target>/ together with what runs found ($(FUZZ_WORK)/<target>/)
-## with `cargo fuzz cmin`; committed seeds that are kept keep their names, new ones are named by SHA-1.
+## make fuzz-cmin: minimises the committed corpus fuzz/corpus/<target>/ with `cargo fuzz cmin`: seeds
+## that add no coverage are deleted, the others keep their names. What runs found ($(FUZZ_WORK)/) is
+## never added wholesale (hundreds of files): copy the few inputs worth keeping into fuzz/corpus/ first.
 fuzz-cmin: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 		tmp=$$(mktemp -d); \
 		cp fuzz/corpus/$$t/* $$tmp/; \
-		if [ -d $(FUZZ_WORK)/$$t ]; then find $(FUZZ_WORK)/$$t -type f -exec cp {} $$tmp/ \; ; fi; \
 		$(FUZZ) cmin $(FUZZ_FLAGS) $$t $$tmp >/dev/null 2>&1 || { echo "cmin of $$t failed"; rm -rf $$tmp; exit 1; }; \
 		for f in fuzz/corpus/$$t/*; do \
 			h=$$(sha1sum < $$f | cut -d' ' -f1); \
