@@ -105,7 +105,7 @@ fuzz-replay:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(sort $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs))))
 FUZZ_ARGS ?=
-## AddressSanitizer by default (the crate has unsafe libc calls); `none` runs about twice as fast.
+## AddressSanitizer by default (the crate has unsafe libc calls); `none` is faster and needs no -Z flag.
 FUZZ_SANITIZER ?= address
 CARGO_FUZZ_VERSION ?= 0.13.2
 ## cargo-fuzz passes nightly-only flags (-Zsanitizer=...) to rustc; the stable compiler accepts them
