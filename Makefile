@@ -22,7 +22,8 @@ export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
 export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)
 export ODOO_SIZER_VALIDATORS_VENV := $(CURDIR)/$(VENV)
 
-.PHONY: all build run static test-image test-odoo-image deps validators test unit lint fmt clippy clean
+.PHONY: all build run static test-image test-odoo-image deps validators test unit lint fmt clippy clean \
+	fuzz fuzz-tool fuzz-build fuzz-replay fuzz-cmin
 
 all: build
 
@@ -95,18 +96,82 @@ validators:
 
 fmt:
 	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 
+## The fuzz crate shares target/ with the main crate (same lock file versions, so nothing is built twice);
+## a plain check needs neither cargo-fuzz nor a libFuzzer build.
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --features failpoints -- -D warnings
+	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -- -D warnings
 
 lint: fmt clippy
 
-## make test: the whole suite (unit, fixture, property, CLI and real-container tests) plus fmt and clippy.
+## make test: the whole suite (unit, fixture, property, CLI, real-container and fault-injection tests, and
+## the replay of the fuzz corpus) plus fmt and clippy.
 test: deps validators lint test-image
 	$(CARGO) test --all-targets
 	@echo "== fault injection (failpoints compiled in)"
 	$(CARGO) test --features failpoints --test failpoints
+
+## Every file of fuzz/corpus/<target>/ and fuzz/regressions/<target>/ through the targets' checks, as a
+## plain test: no cargo-fuzz, no libFuzzer (tests/fuzz_corpus.rs). Also part of `cargo test`.
+fuzz-replay:
+	$(CARGO) test --test fuzz_corpus
+
+# ---- fuzzing (cargo fuzz + libFuzzer): see fuzz/README.md ----
+## Seconds per target; targets (default: every fuzz/fuzz_targets/*.rs); extra libFuzzer flags.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(sort $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs))))
+FUZZ_ARGS ?=
+## AddressSanitizer by default (the crate has unsafe libc calls); `none` is faster and needs no -Z flag.
+FUZZ_SANITIZER ?= address
+CARGO_FUZZ_VERSION ?= 0.13.2
+## cargo-fuzz passes nightly-only flags (-Zsanitizer=...) to rustc; the stable compiler accepts them
+## when RUSTC_BOOTSTRAP=1 (only the stable toolchain exists on these machines).
+FUZZ := RUSTC_BOOTSTRAP=1 $(CARGO) fuzz
+FUZZ_FLAGS := --sanitizer $(FUZZ_SANITIZER)
+## New inputs found by a run go here (not committed); fuzz/corpus/<target>/ only seeds the run.
+FUZZ_WORK := fuzz/target/corpus
+
+## Installs cargo-fuzz from crates.io when missing (a fresh CI machine has none).
+fuzz-tool:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+
+fuzz-build: fuzz-tool
+	$(FUZZ) build $(FUZZ_FLAGS)
+
+## make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="plan quantity"]: each target for a bounded time, with the
+## libFuzzer options its file declares (`//! libfuzzer: -max_len=...`), seeded by the committed corpus and
+## regressions. Fails, after running every target, when one found a crash (saved in fuzz/artifacts/).
+fuzz: fuzz-build
+	@failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+		opts=$$(sed -n 's|^//! libfuzzer: ||p' fuzz/fuzz_targets/$$t.rs); \
+		seeds=fuzz/corpus/$$t; [ -d fuzz/regressions/$$t ] && seeds="$$seeds fuzz/regressions/$$t"; \
+		mkdir -p $(FUZZ_WORK)/$$t; \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s ($$opts)"; \
+		$(FUZZ) run $(FUZZ_FLAGS) $$t $(FUZZ_WORK)/$$t $$seeds -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 $$opts $(FUZZ_ARGS) \
+			|| failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzzing failed for:$$failed (crashing inputs in fuzz/artifacts/<target>/; see fuzz/README.md)"; exit 1; fi
+
+## make fuzz-cmin: minimises the committed corpus fuzz/corpus/<target>/ with `cargo fuzz cmin`: seeds
+## that add no coverage are deleted, the others keep their names. What runs found ($(FUZZ_WORK)/) is
+## never added wholesale (hundreds of files): copy the few inputs worth keeping into fuzz/corpus/ first.
+fuzz-cmin: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		tmp=$$(mktemp -d); \
+		cp fuzz/corpus/$$t/* $$tmp/; \
+		$(FUZZ) cmin $(FUZZ_FLAGS) $$t $$tmp >/dev/null 2>&1 || { echo "cmin of $$t failed"; rm -rf $$tmp; exit 1; }; \
+		for f in fuzz/corpus/$$t/*; do \
+			h=$$(sha1sum < $$f | cut -d' ' -f1); \
+			if [ -e $$tmp/$$h ]; then rm $$tmp/$$h; else rm $$f; fi; \
+		done; \
+		mv $$tmp/* fuzz/corpus/$$t/ 2>/dev/null || true; rm -rf $$tmp; \
+		echo "$$t: $$(ls fuzz/corpus/$$t | wc -l) corpus files"; \
+	done
 
 unit:
 	$(CARGO) test --lib

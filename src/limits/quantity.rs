@@ -51,6 +51,16 @@ fn parse_decimal(s: &str) -> Option<Decimal> {
     })
 }
 
+/// `DIGITS` or `DIGITS.DIGITS`: what `parse_cpus` accepts before its optional `m` (no sign, exponent,
+/// `inf` or `nan`, which `f64::from_str` would take).
+fn is_plain_decimal(s: &str) -> bool {
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    match s.split_once('.') {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(s),
+    }
+}
+
 /// Parses a CPU quantity into a number of CPUs (fractional).
 pub fn parse_cpus(input: &str) -> Result<f64, QuantityError> {
     let err = |why| QuantityError::Cpus {
@@ -65,8 +75,16 @@ pub fn parse_cpus(input: &str) -> Result<f64, QuantityError> {
         Some(n) => (n, 1000.0),
         None => (s, 1.0),
     };
-    let dec = parse_decimal(number).ok_or_else(|| err("not a non-negative decimal number"))?;
-    let value = dec.scaled as f64 / 10f64.powi(dec.scale as i32) / divisor;
+    if !is_plain_decimal(number) {
+        return Err(err("not a non-negative decimal number"));
+    }
+    // The standard library's conversion is correctly rounded (an integer of more than 2^53 turned into
+    // an f64 and then divided by a power of ten is rounded twice, so the number printed back would
+    // read as another value), and it takes any number of digits.
+    let value = number
+        .parse::<f64>()
+        .map_err(|_| err("not a non-negative decimal number"))?
+        / divisor;
     if !value.is_finite() || value <= 0.0 {
         return Err(err("it must be greater than zero"));
     }
@@ -167,6 +185,22 @@ mod tests {
         assert_eq!(parse_cpus("1500m"), Ok(1.5));
         assert_eq!(parse_cpus("250m"), Ok(0.25));
         assert_eq!(parse_cpus("1000.5m"), Ok(1.0005));
+    }
+
+    #[test]
+    fn cpus_are_correctly_rounded() {
+        // Found by the `quantity` fuzz target: 20 significant digits were rounded twice (to an f64,
+        // then by the division), so the value printed back read as a different number.
+        let input = "1.4691357802465134890";
+        let cpus = parse_cpus(input).unwrap();
+        assert_eq!(cpus, input.parse::<f64>().unwrap());
+        assert_eq!(parse_cpus(&cpus.to_string()), Ok(cpus));
+        assert_eq!(parse_cpus("0.1"), Ok(0.1));
+        assert_eq!(parse_cpus("100m"), Ok(0.1));
+        // Any number of digits, as before: beyond 18 fraction digits nothing changes.
+        assert_eq!(parse_cpus("2.0000000000000000000000000000000000000001"), Ok(2.0));
+        assert!(parse_cpus(&format!("{}1", "0".repeat(50))).is_ok());
+        assert!(parse_cpus(&"9".repeat(50)).is_err(), "larger than any machine");
     }
 
     #[test]

@@ -453,16 +453,18 @@ fn read_memory(root: &FsRoot, view: &CgroupView, warnings: &mut Vec<String>) -> 
             check_mount_point(root, &location, "memory", warnings);
             for dir in location.walk() {
                 if location.version == 2 {
-                    for (file, best) in [("memory.max", &mut max), ("memory.high", &mut high), ("memory.swap.max", &mut swap)] {
+                    for (file, best, is_limit) in [("memory.max", &mut max, true), ("memory.high", &mut high, true), ("memory.swap.max", &mut swap, false)] {
                         let path = join(&dir, &[file]);
-                        if let Some(v) = read_value(root, &path, values::parse_v2_bytes, warnings) {
+                        let parse = |t: &str| memory_limit(values::parse_v2_bytes(t), is_limit);
+                        if let Some(v) = read_value(root, &path, parse, warnings) {
                             best.offer(v, path);
                         }
                     }
                 } else {
-                    for (file, best) in [("memory.limit_in_bytes", &mut max), ("memory.memsw.limit_in_bytes", &mut memsw)] {
+                    for (file, best, is_limit) in [("memory.limit_in_bytes", &mut max, true), ("memory.memsw.limit_in_bytes", &mut memsw, false)] {
                         let path = join(&dir, &[file]);
-                        if let Some(v) = read_value(root, &path, values::parse_v1_bytes, warnings) {
+                        let parse = |t: &str| memory_limit(values::parse_v1_bytes(t), is_limit);
+                        if let Some(v) = read_value(root, &path, parse, warnings) {
                             best.offer(v, path);
                         }
                     }
@@ -471,8 +473,9 @@ fn read_memory(root: &FsRoot, view: &CgroupView, warnings: &mut Vec<String>) -> 
             if location.version == 1 {
                 // The kernel's own view of every ancestor, including those this process cannot see.
                 let stat = join(&location.leaf(), &["memory.stat"]);
-                for (key, best) in [("hierarchical_memory_limit", &mut max), ("hierarchical_memsw_limit", &mut memsw)] {
-                    if let Some(v) = read_value(root, &stat, |t| values::parse_memory_stat(t, key), warnings) {
+                for (key, best, is_limit) in [("hierarchical_memory_limit", &mut max, true), ("hierarchical_memsw_limit", &mut memsw, false)] {
+                    let parse = |t: &str| memory_limit(values::parse_memory_stat(t, key), is_limit);
+                    if let Some(v) = read_value(root, &stat, parse, warnings) {
                         best.offer(v, format!("{stat} ({key})"));
                     }
                 }
@@ -515,6 +518,17 @@ fn read_memory(root: &FsRoot, view: &CgroupView, warnings: &mut Vec<String>) -> 
     memory
 }
 
+/// Refuses a memory limit (`memory.max`, `memory.high`, `memory.limit_in_bytes`,
+/// `hierarchical_memory_limit`; `is_limit`) of 0 bytes: no running process can be in such a cgroup (v1
+/// refuses a limit below the usage, v2 reclaims or OOM-kills on the first page charged), so the value
+/// is not real and must not become a memory budget of 0. Swap values of 0 are real and pass.
+fn memory_limit(parsed: Result<Option<u64>, String>, is_limit: bool) -> Result<Option<u64>, String> {
+    match parsed {
+        Ok(Some(0)) if is_limit => Err("a memory limit of 0 bytes, which no running process can have".into()),
+        other => other,
+    }
+}
+
 /// Convenience for callers holding a path.
 pub fn detect_at(root: Option<&Path>, overrides: &Overrides) -> Limits {
     let fs = match root {
@@ -555,6 +569,82 @@ mod tests {
             location.walk(),
             vec!["/sys/fs/cgroup/a/b", "/sys/fs/cgroup/a", "/sys/fs/cgroup"]
         );
+    }
+
+    fn write_tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, content).unwrap();
+        }
+        dir
+    }
+
+    /// Found by the `detect_tree` fuzz target: a `memory.limit_in_bytes` of 0 became an effective
+    /// memory of 0 bytes.
+    #[test]
+    fn a_memory_limit_of_zero_is_not_a_budget() {
+        const PROC: [(&str, &str); 2] = [
+            ("proc/self/status", "Cpus_allowed_list:\t0-3\n"),
+            ("proc/meminfo", "MemTotal: 16777216 kB\n"),
+        ];
+        let v2 = write_tree(&[
+            PROC[0],
+            PROC[1],
+            ("proc/self/cgroup", "0::/\n"),
+            (
+                "proc/self/mountinfo",
+                "31 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            ),
+            ("sys/fs/cgroup/cgroup.controllers", "cpu memory\n"),
+            ("sys/fs/cgroup/memory.max", "0\n"),
+            ("sys/fs/cgroup/memory.high", "0\n"),
+            ("sys/fs/cgroup/memory.swap.max", "0\n"),
+        ]);
+        let v1 = write_tree(&[
+            PROC[0],
+            PROC[1],
+            ("proc/self/cgroup", "4:memory:/\n"),
+            (
+                "proc/self/mountinfo",
+                "41 31 0:41 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
+            ),
+            ("sys/fs/cgroup/memory/memory.limit_in_bytes", "0\n"),
+            (
+                "sys/fs/cgroup/memory/memory.stat",
+                "hierarchical_memory_limit 0\n",
+            ),
+        ]);
+        for (dir, files) in [
+            (
+                &v2,
+                &["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.high"][..],
+            ),
+            (
+                &v1,
+                &[
+                    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                    "/sys/fs/cgroup/memory/memory.stat",
+                ][..],
+            ),
+        ] {
+            let limits = detect(&FsRoot::at(dir.path()), &Overrides::default());
+            assert_eq!(limits.memory.effective_bytes, Some(16 << 30), "{limits:#?}");
+            assert_eq!(limits.memory.max_bytes, None);
+            for file in files {
+                assert!(
+                    limits
+                        .warnings
+                        .iter()
+                        .any(|w| w.starts_with(file) && w.contains("0 bytes")),
+                    "no warning about {file}: {:?}",
+                    limits.warnings
+                );
+            }
+        }
+        let v2 = detect(&FsRoot::at(v2.path()), &Overrides::default());
+        assert_eq!(v2.memory.swap_max_bytes, Some(0), "no swap is a real value");
     }
 
     #[test]
