@@ -32,6 +32,8 @@ targets!(
     odoo_cast: "../fuzz/fuzz_targets/odoo_cast.rs",
     detect_tree: "../fuzz/fuzz_targets/detect_tree.rs",
     plan: "../fuzz/fuzz_targets/plan.rs",
+    conf_document: "../fuzz/fuzz_targets/conf_document.rs",
+    docker_archive: "../fuzz/fuzz_targets/docker_archive.rs",
 );
 
 fn fuzz_dir() -> PathBuf {
