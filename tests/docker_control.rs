@@ -24,8 +24,12 @@ fn setup(timeout: Duration) -> Option<(String, Engine, tokio::runtime::Runtime)>
     Some((image, engine, rt))
 }
 
+/// The stand-in's event log; empty until the stand-in has written it (polled right after a start).
 fn standin_log(container: &str) -> String {
-    exec(container, &["cat", "/tmp/standin.log"])
+    match common::docker(&["exec", container, "cat", "/tmp/standin.log"]) {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        _ => String::new(),
+    }
 }
 
 /// How the host names a uid (what `ps` on the engine's host prints).
