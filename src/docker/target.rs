@@ -359,7 +359,8 @@ impl Target {
                 shown.extend(cl.args_masked.iter().cloned());
                 shown
             }
-            None => argv.clone(),
+            // not a command line Odoo's reader understands (e.g. `sh -c "odoo ..."`): mask word by word
+            None => cmdline::mask_words(&argv),
         };
         let limits = limits_from_host_config(&c.host_config.clone().unwrap_or_default(), engine);
         let mut warnings = limits.warnings.clone();
@@ -372,7 +373,7 @@ impl Target {
             Some(_) => {}
             None => warnings.push(format!(
                 "cannot find Odoo's arguments in the container's command `{}`: options given there are not known",
-                argv.join(" ")
+                argv_masked.join(" ")
             )),
         }
         let config = config_path(
@@ -704,6 +705,19 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("cannot find Odoo's arguments in the container's command `sleep 100`")));
+        // a command odoo-sizer cannot read still never shows a password
+        let t = Target::from_inspect(
+            &inspect(
+                json!({"Id": "sh1", "Path": "sh", "Args": ["-c", "exec odoo --db_password s3cret"],
+                             "State": {"Status": "running", "Running": true}}),
+            ),
+            &engine(),
+        )
+        .unwrap();
+        assert!(t.command_line.is_none());
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(!json.contains("s3cret"), "{json}");
+        assert_eq!(t.argv_masked[2], "exec odoo --db_password ********");
         let t = Target::from_inspect(
             &inspect(json!({"Id": "x1", "Path": "odoo", "Args": ["--bogus"], "State": {"Status": "exited", "Running": false}})),
             &engine(),
