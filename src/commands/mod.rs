@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod detect;
+pub mod inspect;
 pub mod plan;
 
 use crate::cli::{Cli, Command, LimitArgs};
@@ -19,6 +20,7 @@ pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
         Command::Detect(args) => detect::run(&args, sub, &mut out),
         Command::Plan(args) => plan::run(&args, sub, &mut out),
         Command::Apply(args) => apply::run(&args, sub, &mut out),
+        Command::Inspect(args) => inspect::run(&args, sub, &mut out),
     }
 }
 
