@@ -176,7 +176,15 @@ fn base_report(target: &Target) -> TargetReport {
     }
 }
 
+/// A report for a target whose requests failed. The Docker layer's messages name the container by the
+/// ID it was given: name it as the user knows it.
 fn failed(target: &Target, error: String) -> TargetReport {
+    let error = error.replace(&target.id, &target.name);
+    let error = if error.contains(&target.name) {
+        error
+    } else {
+        format!("{}: {error}", target.name)
+    };
     TargetReport {
         error: Some(error),
         ..base_report(target)
@@ -427,7 +435,8 @@ async fn write_back(
     )
     .await;
     if let Err(e) = written {
-        report.error = Some(e.to_string());
+        let TargetReport { error, .. } = failed(target, e.to_string());
+        report.error = error;
         return report;
     }
     let mut applied = Applied {
