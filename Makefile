@@ -16,7 +16,7 @@ DEB_PACKAGES := busybox-static postgresql
 export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
 export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)
 
-.PHONY: all build run static test-image test-odoo-image deps test unit lint fmt clippy clean
+.PHONY: all build run static test-image test-odoo-image deps test unit lint fmt clippy clean bench-inspect
 
 all: build
 
@@ -92,6 +92,11 @@ test: deps lint test-image
 
 unit:
 	$(CARGO) test --lib
+
+## make bench-inspect: `inspect` over 50 containers vs the docker-CLI loop (needs the engine and the
+## stand-in image); prints the Markdown for BENCHMARKS.md's "inspect" section.
+bench-inspect: build test-image
+	bench/inspect.sh
 
 clean:
 	$(CARGO) clean

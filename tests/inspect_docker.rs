@@ -671,3 +671,48 @@ fn fifty_containers_in_one_call() {
         assert!(r["recommended"]["limit_memory_hard"]["value"].as_u64().unwrap() < 512 << 20);
     }
 }
+
+#[test]
+fn inline_comments_are_refused_unless_fixed() {
+    let Some(image) = odoo_image() else {
+        return;
+    };
+    let guard = ContainerGuard::new("inspect-fix");
+    let c = name("fix", "a");
+    run_container(
+        &guard,
+        &image,
+        &["--name", &c, "--cpus", "2", "--memory", "4g"],
+        &[],
+    );
+    const CONF: &str = "[options]\nworkers = 16 ; sixteen, for the sales\nmax_cron_threads = 1\n";
+    write_conf(&c, "/etc/odoo/odoo.conf", CONF);
+    // Odoo reads `16 ; sixteen, for the sales` as the value and dies: refused, nothing written
+    let (code, reports, _) = inspect_json(&[&c, "--apply"]);
+    assert_eq!(code, 7);
+    let r = &reports[0];
+    assert!(
+        r["error"].as_str().unwrap().contains("inline-comment on line 2"),
+        "{r:#}"
+    );
+    assert_eq!(r["applied"], Value::Null);
+    assert_eq!(cat(&c, "/etc/odoo/odoo.conf"), CONF);
+    // --fix moves the comment to its own line, then sizes
+    let (code, reports, stderr) = inspect_json(&[&c, "--apply", "--fix"]);
+    assert_eq!(code, 0, "{stderr}");
+    let actions: Vec<&str> = reports[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "comment-moved", "{actions:?}");
+    let after = cat(&c, "/etc/odoo/odoo.conf");
+    let workers = recommended_int(&reports[0], "workers");
+    assert!(
+        after.starts_with(&format!(
+            "[options]\n; sixteen, for the sales\nworkers = {workers}\n"
+        )),
+        "{after}"
+    );
+}
