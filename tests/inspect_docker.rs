@@ -716,3 +716,81 @@ fn inline_comments_are_refused_unless_fixed() {
         "{after}"
     );
 }
+
+#[test]
+fn empty_selections_and_the_version_precedence() {
+    let Some(image) = odoo_image() else {
+        return;
+    };
+    // nothing selected: an empty list, exit 0
+    let nothing = format!("label=odoo-sizer-test-nothing-{}", std::process::id());
+    let (code, reports, stderr) = inspect_json(&["--filter", &nothing]);
+    assert_eq!((code, reports.len()), (0, 0), "{stderr}");
+    assert!(
+        stderr.contains("no running container looks like Odoo"),
+        "{stderr}"
+    );
+    let out = sizer(&["--filter", &nothing]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no running container looks like Odoo"));
+
+    let guard = ContainerGuard::new("inspect-version");
+    let (v18, unversioned) = (name("version", "18"), name("version", "none"));
+    run_container(&guard, &image, &["--name", &v18, "--memory", "2g"], &[]);
+    let enable = "odoo-sizer.enable=true";
+    run_container(
+        &guard,
+        &image,
+        &[
+            "--name",
+            &unversioned,
+            "--memory",
+            "2g",
+            "-e",
+            "ODOO_VERSION=",
+            "--label",
+            enable,
+        ],
+        &[],
+    );
+    // --odoo-version is the fallback for containers that do not say what they run
+    let (code, reports, stderr) = inspect_json(&[&v18, &unversioned, "--odoo-version", "16"]);
+    assert_eq!(code, 0, "{stderr}");
+    let r = report(&reports, &v18);
+    assert_eq!(
+        (r["odoo_version"].as_str(), r["odoo_version_source"].as_str()),
+        (Some("18.0"), Some("the container's ODOO_VERSION"))
+    );
+    let r = report(&reports, &unversioned);
+    assert_eq!(
+        (r["odoo_version"].as_str(), r["odoo_version_source"].as_str()),
+        (Some("16.0"), Some("--odoo-version"))
+    );
+    // 16.0 has no gevent limits; 18.0 does
+    assert!(
+        r["recommended"].get("limit_memory_soft_gevent").is_none(),
+        "{r:#}"
+    );
+    assert!(report(&reports, &v18)["recommended"]
+        .get("limit_memory_soft_gevent")
+        .is_some());
+    // an ODOO_VERSION that is not a major version: the fallback, and a finding saying so
+    let odd = name("version", "odd");
+    run_container(
+        &guard,
+        &image,
+        &["--name", &odd, "--memory", "2g", "-e", "ODOO_VERSION=saas~17.2"],
+        &[],
+    );
+    let (code, reports, _) = inspect_json(&[&odd, "--odoo-version", "17.0"]);
+    assert_eq!(code, 0);
+    assert_eq!(reports[0]["odoo_version"], "17.0");
+    assert!(
+        rules(&reports[0]).contains(&"odoo-version".to_string()),
+        "{:#}",
+        reports[0]
+    );
+    // and without it, the newest supported
+    let (_, reports, _) = inspect_json(&[&unversioned]);
+    assert_eq!(reports[0]["odoo_version"], "19.0");
+    assert_eq!(reports[0]["odoo_version_source"], "default (newest supported)");
+}

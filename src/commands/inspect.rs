@@ -235,13 +235,16 @@ fn assess(
 
     // The container's ODOO_VERSION says what runs there: it beats --odoo-version, which is the
     // fallback for containers without one (the plan command's order is the other way round).
+    // An empty or unsupported ODOO_VERSION is not passed on: the fallback applies, with a finding.
     let mut plan_args = cx.args.plan.clone();
-    let mut hide_version = false;
+    let mut version_known = false;
     if let Some(raw) = target.odoo_version.as_deref() {
         match raw.parse::<OdooVersion>() {
-            Ok(_) => plan_args.odoo_version = None,
+            Ok(_) => {
+                plan_args.odoo_version = None;
+                version_known = true;
+            }
             Err(e) => {
-                hide_version = true;
                 extra.push(
                     Finding::new(
                         "odoo-version",
@@ -254,7 +257,7 @@ fn assess(
         }
     }
     let env = |variable: &str| -> Option<String> {
-        if hide_version && variable == "ODOO_VERSION" {
+        if variable == "ODOO_VERSION" && !version_known {
             return None;
         }
         env_value(&target.env, variable).map(str::to_string)
