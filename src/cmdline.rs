@@ -600,6 +600,15 @@ pub fn mask_text(text: &str) -> String {
 /// One word: `Some(masked)` when it carries a secret value itself, and whether the next word is a
 /// secret value.
 fn mask_word(word: &str) -> (Option<String>, bool) {
+    // `PGPASSWORD=x` (after `env`, in a shell script): a variable whose name says it is a secret
+    if let Some((name, value)) = word.split_once('=') {
+        let is_variable = !name.is_empty()
+            && !name.starts_with('-')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if is_variable && !value.is_empty() && crate::odoo::is_secret(name) {
+            return (Some(format!("{name}={MASK}")), false);
+        }
+    }
     if let Some(body) = word.strip_prefix("--") {
         let (name, inline) = match body.split_once('=') {
             Some((n, _)) => (format!("--{n}"), true),
@@ -1099,6 +1108,13 @@ mod tests {
             mask_text("python3 odoo-bin --smtp-password=pw6 -c /etc/odoo.conf"),
             "python3 odoo-bin --smtp-password=******** -c /etc/odoo.conf"
         );
+        // secret variables set on the command line
+        assert_eq!(
+            mask_text("env PGPASSWORD=pw7 PGHOST=db odoo"),
+            "env PGPASSWORD=******** PGHOST=db odoo"
+        );
+        assert_eq!(mask_text("sh -c SMTP_TOKEN=pw8"), "sh -c SMTP_TOKEN=********");
+        assert_eq!(mask_text("--addons-path=/x a=b"), "--addons-path=/x a=b");
         // a secret option at the end, without a value: nothing to mask, no panic
         assert_eq!(mask_text("odoo --db_password"), "odoo --db_password");
         for pw in ["pw1", "pw2", "pw3", "pw4"] {

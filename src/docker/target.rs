@@ -355,7 +355,8 @@ impl Target {
 
         let argv_masked = match &command_line {
             Some(cl) => {
-                let mut shown = argv[..argv.len() - cl.args.len()].to_vec();
+                // the launcher part may set secrets too (`env PGPASSWORD=... odoo`)
+                let mut shown = cmdline::mask_words(&argv[..argv.len() - cl.args.len()]);
                 shown.extend(cl.args_masked.iter().cloned());
                 shown
             }
@@ -705,6 +706,20 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("cannot find Odoo's arguments in the container's command `sleep 100`")));
+        // the launcher's part of the command is masked too
+        let t = Target::from_inspect(
+            &inspect(
+                json!({"Id": "env1", "Path": "env", "Args": ["PGPASSWORD=s3cret", "odoo", "--workers", "2"],
+                             "State": {"Status": "running", "Running": true}}),
+            ),
+            &engine(),
+        )
+        .unwrap();
+        assert!(t.command_line.is_some());
+        assert_eq!(
+            t.argv_masked.join(" "),
+            "env PGPASSWORD=******** odoo --workers 2"
+        );
         // a command odoo-sizer cannot read still never shows a password
         let t = Target::from_inspect(
             &inspect(
