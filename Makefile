@@ -23,7 +23,7 @@ export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)
 export ODOO_SIZER_VALIDATORS_VENV := $(CURDIR)/$(VENV)
 
 .PHONY: all build run static test-image test-odoo-image deps validators test unit lint fmt clippy clean \
-	fuzz fuzz-tool fuzz-build fuzz-replay fuzz-cmin
+	fuzz fuzz-tool fuzz-build fuzz-replay fuzz-cmin bench-inspect
 
 all: build
 
@@ -175,6 +175,11 @@ fuzz-cmin: fuzz-build
 
 unit:
 	$(CARGO) test --lib
+
+## make bench-inspect: `inspect` over 50 containers vs the docker-CLI loop (needs the engine and the
+## stand-in image); prints the Markdown for BENCHMARKS.md's "inspect" section.
+bench-inspect: build test-image
+	bench/inspect.sh
 
 clean:
 	$(CARGO) clean

@@ -106,6 +106,10 @@ pub enum Command {
     /// meant, and (given the container's limits) what would not fit the container
     #[command(after_help = LINT_EXAMPLES)]
     Lint(LintArgs),
+    /// Look at running Odoo containers through the Docker API: limits, config, live memory, findings, and
+    /// the sized settings; with --apply, write them back (and --reload or --restart)
+    #[command(after_help = INSPECT_EXAMPLES)]
+    Inspect(InspectArgs),
 }
 
 const INIT_EXAMPLES: &str = "\
@@ -174,6 +178,83 @@ sections, line endings and the final newline stay byte-identical. A file Odoo co
 keys before [options], `workers = 4 ; four`, ...) is refused with exit code 4 and left untouched. Writes are
 atomic (temp file, fsync, rename) and keep the owner and mode; a bind-mounted single file is rewritten in
 place with a journal. Secret values never appear in the output.";
+
+const INSPECT_EXAMPLES: &str = "\
+Examples:
+  odoo-sizer inspect odoo                           one container: limits, config, processes, findings
+  odoo-sizer inspect --all                          every running container that looks like Odoo
+  odoo-sizer inspect --filter label=tier=prod --format json
+  odoo-sizer inspect --all --check                  exit 1 when a container is not sized (monitoring)
+  odoo-sizer inspect odoo --apply --reload          write the sized config back, then SIGHUP Odoo
+
+Connects like the docker CLI: DOCKER_HOST (unix:// or tcp://), else /var/run/docker.sock. Limits come from
+each container's HostConfig (the engine's CPU count and memory when unlimited), the Odoo version from its
+ODOO_VERSION (else --odoo-version, else 19.0), the config path from -c/--config in its command, else ODOO_RC,
+else /etc/odoo/odoo.conf; the file is read through the archive API. Without --apply nothing is written.
+--apply uses apply's rules (a file Odoo could not load is refused and left untouched) and keeps the file's
+mode and owner; --reload and --restart act only on containers whose file was written.
+Exit: 0 inspected (changes may be recommended), 1 with --check when a container needs changes, 7 when a
+target failed (unknown, stopped, not Odoo, refused or unreadable config: the others are still inspected),
+6 when the engine cannot be used. The JSON fields are documented in README.md (\"inspect --format json\").";
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("targets").required(true).multiple(true).args(["containers", "all", "filter"])))]
+pub struct InspectArgs {
+    /// Containers to inspect, by name or ID (each must run and look like Odoo)
+    #[arg(value_name = "CONTAINER", conflicts_with_all = ["all", "filter"])]
+    pub containers: Vec<String>,
+
+    /// Every running container that looks like Odoo: image name containing `odoo`, ODOO_VERSION in its
+    /// environment, or the label odoo-sizer.enable=true (odoo-sizer.enable=false keeps one out)
+    #[arg(long)]
+    pub all: bool,
+
+    /// Only containers matching this `docker ps` filter (repeatable: label=KEY=VALUE, name=..., id=...);
+    /// implies --all
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_filter_arg)]
+    pub filter: Vec<String>,
+
+    /// Write the sized config back into each container (apply's rules; mode and owner kept)
+    #[arg(long)]
+    pub apply: bool,
+
+    /// With --apply: send SIGHUP to the container's PID 1 after writing (Odoo re-reads its config)
+    #[arg(long, requires = "apply", conflicts_with = "restart")]
+    pub reload: bool,
+
+    /// With --apply: restart the container after writing
+    #[arg(long, requires = "apply")]
+    pub restart: bool,
+
+    /// Write nothing; exit 1 when a container needs changes
+    #[arg(long, conflicts_with = "apply", env = "ODOO_SIZER_CHECK", value_parser = clap::builder::FalseyValueParser::new())]
+    pub check: bool,
+
+    /// Also repair what apply --fix repairs (a `; comment` after a value moves to its own line)
+    #[arg(long, env = "ODOO_SIZER_FIX", value_parser = clap::builder::FalseyValueParser::new())]
+    pub fix: bool,
+
+    /// Containers worked on at once (each needs an archive read and a process list from the engine)
+    #[arg(long, value_name = "N", env = "ODOO_SIZER_CONCURRENCY", default_value_t = DEFAULT_INSPECT_CONCURRENCY,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t, env = "ODOO_SIZER_FORMAT")]
+    pub format: Format,
+}
+
+/// The default of `inspect --concurrency` (see BENCHMARKS.md, "inspect").
+pub const DEFAULT_INSPECT_CONCURRENCY: u16 = 8;
+
+fn parse_filter_arg(value: &str) -> Result<String, String> {
+    crate::docker::select::parse_filters(&[value.to_string()])
+        .map(|_| value.to_string())
+        .map_err(|e| e.to_string())
+}
 
 /// The config file to size: `--config`, else $ODOO_RC, else /etc/odoo/odoo.conf.
 #[derive(Debug, Args, Clone, Default)]

@@ -555,6 +555,93 @@ fn mask_arg(arg: &str) -> String {
     MASK.to_string()
 }
 
+/// Masks the values of Odoo's secret options (`-w`, `--db_password`, `--smtp-password`, their unique
+/// prefixes such as `--db_pass`) wherever they appear in a list of words, without needing to find Odoo's
+/// arguments first: for commands [`odoo_args`] cannot read (`sh -c "odoo --db_password x"`) and for
+/// process command lines as `ps` prints them. A word holding spaces is masked word by word (and then
+/// shown with single spaces). Over-masking is accepted: a non-Odoo `-w` value is masked too.
+pub fn mask_words(words: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut value_next = false;
+    for word in words {
+        if value_next {
+            out.push(MASK.to_string());
+            value_next = false;
+            continue;
+        }
+        if word.split_whitespace().nth(1).is_some() {
+            let inner: Vec<String> = word.split_whitespace().map(str::to_string).collect();
+            let masked = mask_words(&inner);
+            out.push(if masked == inner {
+                word.clone()
+            } else {
+                masked.join(" ")
+            });
+            continue;
+        }
+        let (masked, takes_next) = mask_word(word);
+        value_next = takes_next;
+        out.push(masked.unwrap_or_else(|| word.clone()));
+    }
+    out
+}
+
+/// Masks a whole command line as one text (a `ps` line): see [`mask_words`].
+pub fn mask_text(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    let masked = mask_words(&words);
+    if masked == words {
+        text.to_string()
+    } else {
+        masked.join(" ")
+    }
+}
+
+/// One word: `Some(masked)` when it carries a secret value itself, and whether the next word is a
+/// secret value.
+fn mask_word(word: &str) -> (Option<String>, bool) {
+    // `PGPASSWORD=x` (after `env`, in a shell script): a variable whose name says it is a secret
+    if let Some((name, value)) = word.split_once('=') {
+        let is_variable = !name.is_empty()
+            && !name.starts_with('-')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if is_variable && !value.is_empty() && crate::odoo::is_secret(name) {
+            return (Some(format!("{name}={MASK}")), false);
+        }
+    }
+    if let Some(body) = word.strip_prefix("--") {
+        let (name, inline) = match body.split_once('=') {
+            Some((n, _)) => (format!("--{n}"), true),
+            None => (word.to_string(), false),
+        };
+        return match match_long(&name) {
+            Ok((spec, _)) if spec.secret && inline => (Some(format!("{name}={MASK}")), false),
+            Ok((spec, _)) if spec.secret => (None, spec.takes_value()),
+            _ => (None, false),
+        };
+    }
+    if word.len() > 1 && word.starts_with('-') {
+        let chars: Vec<char> = word[1..].chars().collect();
+        for (pos, c) in chars.iter().enumerate() {
+            let Some(spec) = OPTIONS.iter().find(|o| o.short == Some(*c)) else {
+                return (None, false);
+            };
+            if spec.takes_value() && !matches!(spec.arity, Arity::OptionalValue(_)) {
+                if !spec.secret {
+                    return (None, false);
+                }
+                let head: String = chars[..=pos].iter().collect();
+                return if pos + 1 < chars.len() {
+                    (Some(format!("-{head}{MASK}")), false)
+                } else {
+                    (None, true)
+                };
+            }
+        }
+    }
+    (None, false)
+}
+
 /// Reads Odoo's arguments from a whole container command: [`odoo_args`] then [`parse_odoo_args`].
 pub fn parse(argv: &[String]) -> Option<OdooCommandLine> {
     odoo_args(argv).map(parse_odoo_args)
@@ -994,6 +1081,48 @@ mod tests {
             assert!(!json.contains(pw), "{json}");
         }
         assert!(json.contains("--workers"), "{json}");
+    }
+
+    #[test]
+    fn secrets_are_masked_in_any_list_of_words() {
+        let words = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            mask_words(&words("/bin/sh /usr/bin/odoo --db_host db --db_password pw1 --db_pass=pw2 -w pw3 -wpw4 --workers 2"))
+                .join(" "),
+            "/bin/sh /usr/bin/odoo --db_host db --db_password ******** --db_pass=******** -w ******** -w******** --workers 2"
+        );
+        // a shell script in one word
+        let argv = vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            "exec odoo --db_password pw5  --workers 2".to_string(),
+        ];
+        let masked = mask_words(&argv);
+        assert_eq!(masked[..2], argv[..2]);
+        assert_eq!(masked[2], "exec odoo --db_password ******** --workers 2");
+        // nothing secret: unchanged, spacing included
+        let plain = vec!["sh".to_string(), "-c".to_string(), "sleep  100".to_string()];
+        assert_eq!(mask_words(&plain), plain);
+        assert_eq!(mask_text("sleep  1000000"), "sleep  1000000");
+        assert_eq!(
+            mask_text("python3 odoo-bin --smtp-password=pw6 -c /etc/odoo.conf"),
+            "python3 odoo-bin --smtp-password=******** -c /etc/odoo.conf"
+        );
+        // secret variables set on the command line
+        assert_eq!(
+            mask_text("env PGPASSWORD=pw7 PGHOST=db odoo"),
+            "env PGPASSWORD=******** PGHOST=db odoo"
+        );
+        assert_eq!(mask_text("sh -c SMTP_TOKEN=pw8"), "sh -c SMTP_TOKEN=********");
+        assert_eq!(mask_text("--addons-path=/x a=b"), "--addons-path=/x a=b");
+        // a secret option at the end, without a value: nothing to mask, no panic
+        assert_eq!(mask_text("odoo --db_password"), "odoo --db_password");
+        for pw in ["pw1", "pw2", "pw3", "pw4"] {
+            assert!(
+                !mask_text(&words("odoo --db_password pw1 --db_pass=pw2 -w pw3 -wpw4").join(" "))
+                    .contains(pw)
+            );
+        }
     }
 
     #[test]

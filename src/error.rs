@@ -11,7 +11,7 @@
 //! | 4 | the config file was refused (Odoo could not load it, or would ignore it) |
 //! | 5 | a file could not be read or written |
 //! | 6 | the Docker engine could not be reached or refused a request |
-//! | 7 | some targets failed, others succeeded |
+//! | 7 | one or more targets failed; the others were still worked on and reported |
 //! | 8 | PostgreSQL did not answer in time, or refused the session needed for `--pg-max-connections auto` |
 //! | 126, 127 | `init`: COMMAND is not executable / not found (as in shells) |
 

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod conf;
 pub mod docker;
 pub mod error;
+pub mod inspect;
 pub mod limits;
 pub mod lint;
 pub mod logging;

@@ -38,7 +38,7 @@ impl log::Log for StderrLogger {
     }
 
     fn log(&self, record: &log::Record) {
-        if !self.enabled(record.metadata()) {
+        if !self.enabled(record.metadata()) || carries_a_body(record.target(), &record.args().to_string()) {
             return;
         }
         let line = match self.format {
@@ -70,6 +70,14 @@ impl log::Log for StderrLogger {
     fn flush(&self) {
         let _ = std::io::stderr().flush();
     }
+}
+
+/// bollard logs whole bodies: every answer of the engine at debug level (`Decoded into string: ...`:
+/// container environments, `ps` command lines with `--db_password`) and request bodies at trace level
+/// (`request: ...`: the config file written back). They can hold secrets, so they are never shown.
+fn carries_a_body(target: &str, message: &str) -> bool {
+    target.starts_with("bollard")
+        && (message.starts_with("Decoded into string") || message.starts_with("request: "))
 }
 
 /// Whether stderr should be colored for this choice and environment.
@@ -108,6 +116,20 @@ pub fn init(verbose: u8, quiet: bool, color: ColorChoice, format: LogFormat) {
 mod tests {
     use super::*;
     use std::ffi::OsStr;
+
+    #[test]
+    fn engine_bodies_are_never_logged() {
+        assert!(carries_a_body(
+            "bollard::docker",
+            "Decoded into string: {\"Env\":[\"PGPASSWORD=x\"]}"
+        ));
+        assert!(carries_a_body("bollard::docker", "request: b\"odoo.conf...\""));
+        assert!(!carries_a_body(
+            "bollard::docker",
+            "unix://2f76/containers/x/json"
+        ));
+        assert!(!carries_a_body("odoo_sizer::commands", "Decoded into string"));
+    }
 
     #[test]
     fn no_color_is_respected() {

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod detect;
 pub mod init;
+pub mod inspect;
 pub mod lint;
 pub mod plan;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
         Command::Apply(args) => apply::run(&args, sub, &mut out),
         Command::Init(args) => init::run(&args, sub, cli.global.quiet),
         Command::Lint(args) => lint::run(&args, sub, &mut out),
+        Command::Inspect(args) => inspect::run(&args, sub, &mut out),
     }
 }
 

@@ -355,11 +355,13 @@ impl Target {
 
         let argv_masked = match &command_line {
             Some(cl) => {
-                let mut shown = argv[..argv.len() - cl.args.len()].to_vec();
+                // the launcher part may set secrets too (`env PGPASSWORD=... odoo`)
+                let mut shown = cmdline::mask_words(&argv[..argv.len() - cl.args.len()]);
                 shown.extend(cl.args_masked.iter().cloned());
                 shown
             }
-            None => argv.clone(),
+            // not a command line Odoo's reader understands (e.g. `sh -c "odoo ..."`): mask word by word
+            None => cmdline::mask_words(&argv),
         };
         let limits = limits_from_host_config(&c.host_config.clone().unwrap_or_default(), engine);
         let mut warnings = limits.warnings.clone();
@@ -372,7 +374,7 @@ impl Target {
             Some(_) => {}
             None => warnings.push(format!(
                 "cannot find Odoo's arguments in the container's command `{}`: options given there are not known",
-                argv.join(" ")
+                argv_masked.join(" ")
             )),
         }
         let config = config_path(
@@ -704,6 +706,33 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("cannot find Odoo's arguments in the container's command `sleep 100`")));
+        // the launcher's part of the command is masked too
+        let t = Target::from_inspect(
+            &inspect(
+                json!({"Id": "env1", "Path": "env", "Args": ["PGPASSWORD=s3cret", "odoo", "--workers", "2"],
+                             "State": {"Status": "running", "Running": true}}),
+            ),
+            &engine(),
+        )
+        .unwrap();
+        assert!(t.command_line.is_some());
+        assert_eq!(
+            t.argv_masked.join(" "),
+            "env PGPASSWORD=******** odoo --workers 2"
+        );
+        // a command odoo-sizer cannot read still never shows a password
+        let t = Target::from_inspect(
+            &inspect(
+                json!({"Id": "sh1", "Path": "sh", "Args": ["-c", "exec odoo --db_password s3cret"],
+                             "State": {"Status": "running", "Running": true}}),
+            ),
+            &engine(),
+        )
+        .unwrap();
+        assert!(t.command_line.is_none());
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(!json.contains("s3cret"), "{json}");
+        assert_eq!(t.argv_masked[2], "exec odoo --db_password ********");
         let t = Target::from_inspect(
             &inspect(json!({"Id": "x1", "Path": "odoo", "Args": ["--bogus"], "State": {"Status": "exited", "Running": false}})),
             &engine(),
