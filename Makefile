@@ -35,11 +35,17 @@ build:
 run: build
 	mkdir -p $(RUN_DIR)
 	cp docker/odoo.conf $(RUN_DIR)/odoo.conf
-	@echo "== limits of this machine (odoo-sizer detect)"
+	@echo "== the limits of this machine (odoo-sizer detect)"
 	$(BIN) detect
 	@echo
-	@echo "== Odoo sized for them (odoo-sizer plan)"
-	$(BIN) plan
+	@echo "== what sizing changes in the sample config (odoo-sizer apply --dry-run)"
+	$(BIN) apply --config $(RUN_DIR)/odoo.conf --dry-run
+	@echo
+	@echo "== the sample config sized for them, comments kept (odoo-sizer apply)"
+	$(BIN) apply --config $(RUN_DIR)/odoo.conf
+	@echo
+	@echo "== lint of the result against this machine's limits (odoo-sizer lint --detect)"
+	$(BIN) lint --config $(RUN_DIR)/odoo.conf --detect
 
 ## A statically linked binary that runs in an empty (scratch) root.
 static:
