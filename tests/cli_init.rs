@@ -308,3 +308,19 @@ fn wait_db_is_bounded_when_nothing_answers() {
     assert!(!out(&o).contains("started"));
     let _ = Path::new("/");
 }
+
+#[test]
+fn odoo_19_environment_overrides_are_reported_and_kept_as_pins() {
+    let sb = Sandbox::new();
+    let o = sb
+        .init()
+        .args(["--odoo-version", "19.0", "-c", "odoo.conf", "--", "sh", "-c", "grep ^workers odoo.conf"])
+        .env("ODOO_WORKERS", "3")
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(all.contains("ODOO_WORKERS is set"), "{all}");
+    // The file agrees with what Odoo 19 will use, so it does not lie to the next reader.
+    assert!(String::from_utf8_lossy(&o.stdout).contains("workers = 3"), "{all}");
+}
