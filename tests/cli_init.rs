@@ -40,6 +40,10 @@ impl Sandbox {
     }
 
     fn init(&self) -> Command {
+        self.init_with(&LIMITS)
+    }
+
+    fn init_with(&self, limits: &[&str]) -> Command {
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("odoo-sizer"));
         for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("ODOO_") || k.starts_with("PG")) {
             cmd.env_remove(var);
@@ -313,8 +317,8 @@ fn wait_db_is_bounded_when_nothing_answers() {
 fn odoo_19_environment_overrides_are_reported_and_kept_as_pins() {
     let sb = Sandbox::new();
     let o = sb
-        .init()
-        .args(["--odoo-version", "19.0", "-c", "odoo.conf", "--", "sh", "-c", "grep ^workers odoo.conf"])
+        .init_with(&["--cpus", "2", "--memory", "4g", "--odoo-version", "19.0"])
+        .args(["-c", "odoo.conf", "--", "sh", "-c", "grep ^workers odoo.conf"])
         .env("ODOO_WORKERS", "3")
         .output()
         .expect("run");
@@ -322,5 +326,8 @@ fn odoo_19_environment_overrides_are_reported_and_kept_as_pins() {
     assert!(o.status.success(), "{all}");
     assert!(all.contains("ODOO_WORKERS is set"), "{all}");
     // The file agrees with what Odoo 19 will use, so it does not lie to the next reader.
-    assert!(String::from_utf8_lossy(&o.stdout).contains("workers = 3"), "{all}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("workers = 3"),
+        "{all}"
+    );
 }
