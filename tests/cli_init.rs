@@ -60,7 +60,7 @@ impl Sandbox {
             .env("PATH", path)
             .env("NO_COLOR", "1")
             .arg("init")
-            .args(LIMITS);
+            .args(limits);
         cmd
     }
 }
