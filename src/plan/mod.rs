@@ -259,7 +259,7 @@ pub enum PlanError {
         origin: String,
         why: String,
     },
-    #[error("{env} = '{env_value}' overrides the file in Odoo {version}, so {flag_origin} {key}={flag_value} would be ignored; unset {env} or drop the --set")]
+    #[error("{env} = '{env_value}' overrides the file in Odoo {version}, so {flag_origin} = '{flag_value}' would be ignored; unset {env} or drop the --set")]
     PinConflict {
         key: String,
         env: String,
