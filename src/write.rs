@@ -43,7 +43,7 @@ pub enum FileError {
     IsDirectory { path: PathBuf },
     #[error("{path} is on a read-only file system (a `:ro` mount or a Kubernetes ConfigMap?); write the sized copy elsewhere with --output PATH and start Odoo with `-c PATH` (or ODOO_RC=PATH)")]
     ReadOnly { path: PathBuf },
-    #[error("permission denied {action} {path} (running as uid {uid}); run as the file's owner, or write the sized copy elsewhere with --output PATH")]
+    #[error("permission denied trying to {action} {path} (running as uid {uid}); run as the file's owner, or write the sized copy elsewhere with --output PATH")]
     PermissionDenied {
         path: PathBuf,
         action: &'static str,
