@@ -10,19 +10,84 @@ const LIMITS: [&str; 6] = ["--cpus", "2", "--memory", "4g", "--odoo-version", "1
 
 /// (rule id, file content, line at fault, a part of the fix).
 const CASES: &[(&str, &[u8], usize, &str)] = &[
-    ("invalid-utf8", b"[options]\nworkers = 2\n; caf\xe9\n", 3, "re-save the file as UTF-8"),
-    ("missing-section-header", b"workers = 2\n[options]\n", 1, "put `[options]` above it"),
-    ("duplicate-section", b"[options]\nworkers = 2\n[options]\n", 3, "merge the two [options] sections"),
-    ("duplicate-key", b"[options]\nworkers = 2\nworkers = 3\n", 3, "delete one of the two `workers` lines"),
-    ("parse-error", b"[options]\nthis is not a key\n", 2, "write it as `key = value`"),
-    ("section-case", b"[Options]\nworkers = 2\n", 1, "rename the header to `[options]`"),
-    ("continuation-line", b"[options]\nworkers = 4\n  limit_time_cpu = 60\n", 3, "remove the indentation"),
-    ("inline-comment", b"[options]\nworkers = 4 ; four\n", 2, "`odoo-sizer apply --fix` does it"),
-    ("invalid-int", b"[options]\nlimit_time_cpu = four\n", 2, "write a whole number"),
-    ("invalid-float", b"[options]\ntransient_age_limit = abc\n", 2, "write a number with a dot"),
-    ("invalid-choice", b"[options]\nlog_level = loud\n", 2, "write one of: info"),
-    ("invalid-bool", b"[options]\nlist_db = maybe\n", 2, "write True or False"),
-    ("log-handler-format", b"[options]\nlog_handler = odoo.http\n", 2, "write `logger:LEVEL` items"),
+    (
+        "invalid-utf8",
+        b"[options]\nworkers = 2\n; caf\xe9\n",
+        3,
+        "re-save the file as UTF-8",
+    ),
+    (
+        "missing-section-header",
+        b"workers = 2\n[options]\n",
+        1,
+        "put `[options]` above it",
+    ),
+    (
+        "duplicate-section",
+        b"[options]\nworkers = 2\n[options]\n",
+        3,
+        "merge the two [options] sections",
+    ),
+    (
+        "duplicate-key",
+        b"[options]\nworkers = 2\nworkers = 3\n",
+        3,
+        "delete one of the two `workers` lines",
+    ),
+    (
+        "parse-error",
+        b"[options]\nthis is not a key\n",
+        2,
+        "write it as `key = value`",
+    ),
+    (
+        "section-case",
+        b"[Options]\nworkers = 2\n",
+        1,
+        "rename the header to `[options]`",
+    ),
+    (
+        "continuation-line",
+        b"[options]\nworkers = 4\n  limit_time_cpu = 60\n",
+        3,
+        "remove the indentation",
+    ),
+    (
+        "inline-comment",
+        b"[options]\nworkers = 4 ; four\n",
+        2,
+        "`odoo-sizer apply --fix` does it",
+    ),
+    (
+        "invalid-int",
+        b"[options]\nlimit_time_cpu = four\n",
+        2,
+        "write a whole number",
+    ),
+    (
+        "invalid-float",
+        b"[options]\ntransient_age_limit = abc\n",
+        2,
+        "write a number with a dot",
+    ),
+    (
+        "invalid-choice",
+        b"[options]\nlog_level = loud\n",
+        2,
+        "write one of: info",
+    ),
+    (
+        "invalid-bool",
+        b"[options]\nlist_db = maybe\n",
+        2,
+        "write True or False",
+    ),
+    (
+        "log-handler-format",
+        b"[options]\nlog_handler = odoo.http\n",
+        2,
+        "write `logger:LEVEL` items",
+    ),
     // Not a lint rule: apply's own check.
     ("binary-file", b"[options]\n\x00\n", 2, "check the path"),
 ];
@@ -58,7 +123,10 @@ fn sizer() -> Command {
 fn every_refusing_rule_is_tested() {
     let tested: BTreeSet<String> = CASES.iter().map(|(id, ..)| id.to_string()).collect();
     for id in refusing_rule_ids() {
-        assert!(tested.contains(&id), "REFUSING_RULES has {id}, which this test does not trigger");
+        assert!(
+            tested.contains(&id),
+            "REFUSING_RULES has {id}, which this test does not trigger"
+        );
     }
 }
 
@@ -68,11 +136,7 @@ fn every_refusal_exits_4_naming_the_line_the_rule_and_the_fix() {
     let conf = dir.path().join("odoo.conf");
     for (rule, content, line, fix) in CASES {
         std::fs::write(&conf, content).expect("write");
-        let commands: [Vec<&str>; 3] = [
-            vec!["apply"],
-            vec!["plan"],
-            vec!["init", "--strict"],
-        ];
+        let commands: [Vec<&str>; 3] = [vec!["apply"], vec!["plan"], vec!["init", "--strict"]];
         for command in commands {
             let out = sizer()
                 .args(&command)
@@ -92,7 +156,11 @@ fn every_refusal_exits_4_naming_the_line_the_rule_and_the_fix() {
                 stderr.contains(&format!(" [{rule}]; fix: ")) && stderr.contains(fix),
                 "{rule} {command:?}: {stderr}"
             );
-            assert_eq!(&std::fs::read(&conf).expect("read")[..], *content, "{rule}: file touched");
+            assert_eq!(
+                &std::fs::read(&conf).expect("read")[..],
+                *content,
+                "{rule}: file touched"
+            );
             assert!(out.stdout.is_empty(), "{rule} {command:?}");
         }
         // Without --strict, init starts the command anyway with the file unchanged.
@@ -171,7 +239,12 @@ fn edit_refusals_name_the_key_and_what_to_do() {
         .args(LIMITS)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(std::fs::read(&conf).expect("read")).expect("utf-8");
     assert!(text.contains("; note\ndbfilter = ^x$\n"), "{text}");
 }
@@ -187,7 +260,11 @@ fn refused_secrets_are_never_shown() {
         b"[options]\ndb_password = hunter2\n\x00",
     ] {
         std::fs::write(&conf, content).expect("write");
-        for args in [&["apply", "--set", "admin_passwd=x"][..], &["apply", "--fix"], &["lint"]] {
+        for args in [
+            &["apply", "--set", "admin_passwd=x"][..],
+            &["apply", "--fix"],
+            &["lint"],
+        ] {
             let out = sizer()
                 .args(args)
                 .arg("-c")
