@@ -1,10 +1,10 @@
 //! The error type of every command and the documented exit codes.
 //!
-//! Exit codes (also in README.md and docs/errors.md):
+//! Exit codes (also in README.md and docs/errors.md, kept in sync by tests/errors_doc.rs):
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success |
-//! | 1 | a check found something to change or a lint error (`apply --check`, `lint`) |
+//! | 1 | a check found something to change or a lint error (`apply --check`, `lint`, `inspect --check`) |
 //! | 2 | bad command line or bad value for a flag / environment variable (including `--set` pins Odoo would
 //! |   | refuse, an unsupported `ODOO_VERSION`, a PostgreSQL `--pg-max-connections` too small for the plan) |
 //! | 3 | the container's CPU or memory could not be determined |
@@ -12,7 +12,7 @@
 //! | 5 | a file could not be read or written |
 //! | 6 | the Docker engine could not be reached or refused a request |
 //! | 7 | one or more targets failed; the others were still worked on and reported |
-//! | 8 | PostgreSQL did not answer in time, or refused the session needed for `--pg-max-connections auto` |
+//! | 8 | PostgreSQL did not answer in time (`init --wait-db --strict`; `--pg-max-connections auto` only warns) |
 //! | 126, 127 | `init`: COMMAND is not executable / not found (as in shells) |
 
 use crate::docker::DockerError;
@@ -93,7 +93,9 @@ pub enum Error {
         origin: String,
     },
     /// Writing results failed (a closed pipe is not reported: `odoo-sizer plan | head` is fine).
-    #[error("cannot write the result to standard output: {0}")]
+    #[error(
+        "cannot write the result to standard output: {0}; check where it goes (a full disk, a closed file)"
+    )]
     Output(#[source] std::io::Error),
 }
 

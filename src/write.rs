@@ -43,7 +43,7 @@ pub enum FileError {
     IsDirectory { path: PathBuf },
     #[error("{path} is on a read-only file system (a `:ro` mount or a Kubernetes ConfigMap?); write the sized copy elsewhere with --output PATH and start Odoo with `-c PATH` (or ODOO_RC=PATH)")]
     ReadOnly { path: PathBuf },
-    #[error("permission denied {action} {path} (running as uid {uid}); run as the file's owner, or write the sized copy elsewhere with --output PATH")]
+    #[error("permission denied trying to {action} {path} (running as uid {uid}); run as the file's owner, or write the sized copy elsewhere with --output PATH")]
     PermissionDenied {
         path: PathBuf,
         action: &'static str,
@@ -57,8 +57,8 @@ pub enum FileError {
     Changed { path: PathBuf },
     #[error("the directory of {path} does not exist; create it or choose another path")]
     NoDirectory { path: PathBuf },
-    #[error("another odoo-sizer process has held the lock on {dir} for {} s; if none is running, check what holds it (`fuser {dir}`)", LOCK_WAIT.as_secs())]
-    LockTimeout { dir: PathBuf },
+    #[error("another odoo-sizer process has held the lock on {dir} for {seconds} s; if none is running, check what holds it (`fuser {dir}`)")]
+    LockTimeout { dir: PathBuf, seconds: u64 },
     #[error("{path} is bind-mounted and cannot be replaced atomically, and no temp directory is writable for the safety journal ({journal}: {source}); set TMPDIR to a writable directory or use --output")]
     NoJournal {
         path: PathBuf,
@@ -372,6 +372,11 @@ struct DirLock {
 
 impl DirLock {
     fn acquire(dir: &Path) -> Result<DirLock> {
+        DirLock::acquire_within(dir, LOCK_WAIT)
+    }
+
+    /// Waits at most `wait` for the lock (tests shorten the wait).
+    fn acquire_within(dir: &Path, wait: Duration) -> Result<DirLock> {
         let file = OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_DIRECTORY)
@@ -395,9 +400,10 @@ impl DirLock {
                 Some(libc::EWOULDBLOCK) | Some(libc::EINTR) => {}
                 _ => return Err(FileError::from_io(dir, "lock", err)),
             }
-            if started.elapsed() > LOCK_WAIT {
+            if started.elapsed() > wait {
                 return Err(FileError::LockTimeout {
                     dir: dir.to_path_buf(),
+                    seconds: wait.as_secs(),
                 });
             }
             if !announced {
@@ -702,6 +708,44 @@ mod tests {
         assert_eq!(std::fs::read(&path).expect("read"), b"[options]\nworkers = 4\n");
         assert_eq!(std::fs::metadata(&path).expect("stat").ino(), ino);
         assert!(!journal_path(&path).exists());
+    }
+
+    #[test]
+    fn a_lock_held_too_long_times_out_naming_the_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Another process's lock: flock locks belong to the open file description, so a second open of
+        // the directory in this process conflicts exactly as another odoo-sizer would.
+        let holder = DirLock::acquire(dir.path()).expect("first lock");
+        let started = Instant::now();
+        let err = DirLock::acquire_within(dir.path(), Duration::from_millis(1100)).unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(1100));
+        assert!(
+            matches!(err, FileError::LockTimeout { seconds: 1, .. }),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        let shown = dir.path().display().to_string();
+        assert_eq!(
+            text,
+            format!("another odoo-sizer process has held the lock on {shown} for 1 s; if none is running, check what holds it (`fuser {shown}`)")
+        );
+        drop(holder);
+        assert!(DirLock::acquire_within(dir.path(), Duration::from_millis(1100)).is_ok());
+    }
+
+    #[test]
+    fn a_missing_directory_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("missing-dir/odoo.conf");
+        let err = ConfigFile::open(&path).unwrap_err();
+        assert!(matches!(err, FileError::NoDirectory { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the directory of {} does not exist; create it or choose another path",
+                path.display()
+            )
+        );
     }
 
     #[test]

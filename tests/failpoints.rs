@@ -207,3 +207,68 @@ fn write_elsewhere_and_rename(target: &Path, content: &[u8]) {
     std::fs::write(&temp, content).expect("write");
     std::fs::rename(&temp, target).expect("rename");
 }
+
+/// `apply` with `failpoints` and `TMPDIR` set, the file created or rewritten: exit code and stderr.
+fn apply_with(case: &Case, failpoints: &str, tmpdir: &Path) -> (Option<i32>, String) {
+    let out = Command::new(assert_cmd::cargo::cargo_bin("odoo-sizer"))
+        .args(["apply", "-c"])
+        .arg(&case.conf)
+        .args(LIMITS)
+        .env_remove("ODOO_RC")
+        .env("NO_COLOR", "1")
+        .env("FAILPOINTS", failpoints)
+        .env("TMPDIR", tmpdir)
+        .output()
+        .expect("run");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_bind_mounted_file_without_a_writable_temp_dir_is_left_alone() {
+    // The rename fails as on a single bind-mounted file, and the journal cannot be written: nothing is
+    // overwritten without a saved copy (FileError::NoJournal).
+    let case = Case::new();
+    let old = original(2);
+    std::fs::write(&case.conf, &old).expect("write");
+    let no_tmp = case.tmp.path().join("no-such-dir");
+    let (code, stderr) = apply_with(&case, "rename=return(ebusy)", &no_tmp);
+    assert_eq!(code, Some(5), "{stderr}");
+    let journal = stderr
+        .split("safety journal (")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(journal.starts_with(&no_tmp.display().to_string()), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: {} is bind-mounted and cannot be replaced atomically, and no temp directory is writable for the safety journal ({journal}: No such file or directory (os error 2)); set TMPDIR to a writable directory or use --output",
+            case.conf.display()
+        )
+    );
+    assert_eq!(std::fs::read(&case.conf).expect("read"), old, "file touched");
+    assert!(case.leftovers().is_empty(), "{:?}", case.leftovers());
+}
+
+#[test]
+fn a_new_file_in_a_directory_we_may_not_write_is_permission_denied() {
+    // EACCES where the temp file is created, and no existing file to rewrite in place.
+    let case = Case::new();
+    let (code, stderr) = apply_with(&case, "after-temp-create=return(eacces)", case.tmp.path());
+    assert_eq!(code, Some(5), "{stderr}");
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: permission denied trying to create a temp file next to {} (running as uid {uid}); run as the file's owner, or write the sized copy elsewhere with --output PATH",
+            case.conf.display()
+        )
+    );
+    assert!(!case.conf.exists());
+    assert!(case.leftovers().is_empty(), "{:?}", case.leftovers());
+}

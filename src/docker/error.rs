@@ -62,7 +62,10 @@ pub enum DockerError {
     },
 
     /// The connection broke or the answer could not be read.
-    #[error("talking to the Docker engine at {host} failed while trying to {action}: {message}")]
+    #[error(
+        "talking to the Docker engine at {host} failed while trying to {action}: {message}. Is the engine \
+         still running? Check `docker info` and retry"
+    )]
     Transport {
         host: String,
         action: String,
@@ -97,11 +100,17 @@ pub enum DockerError {
     BadFilter { filter: String, reason: String },
 
     /// A path that is not an absolute file path in the container.
-    #[error("{container}: {path} is not an absolute file path in the container")]
+    #[error(
+        "{container}: {path} is not an absolute file path in the container; give Odoo an absolute config \
+         path there (-c /etc/odoo/odoo.conf, or ODOO_RC)"
+    )]
     NotAbsolute { container: String, path: String },
 
     /// The path does not exist in the container.
-    #[error("{container}: {path} does not exist in the container")]
+    #[error(
+        "{container}: {path} does not exist in the container; check the config path (the container's \
+         -c/--config or ODOO_RC)"
+    )]
     NoSuchPath { container: String, path: String },
 
     /// The path is a directory.
@@ -109,7 +118,7 @@ pub enum DockerError {
     IsDirectory { container: String, path: String },
 
     /// The path is a device, fifo, socket or hard link.
-    #[error("{container}: {path} is a {kind}, not a regular file")]
+    #[error("{container}: {path} is a {kind}, not a regular file; point the config path at the file itself")]
     NotRegularFile {
         container: String,
         path: String,
@@ -130,7 +139,10 @@ pub enum DockerError {
     },
 
     /// Symbolic links lead nowhere after too many hops, or in a loop.
-    #[error("{container}: {path}: more than {hops} symbolic links to follow (a loop?)")]
+    #[error(
+        "{container}: {path}: more than {hops} symbolic links to follow (a loop?); fix the links, or point \
+         the config path at the real file"
+    )]
     SymlinkLoop {
         container: String,
         path: String,
@@ -138,7 +150,10 @@ pub enum DockerError {
     },
 
     /// The archive from the engine is not a tar holding exactly one file.
-    #[error("{container}: the archive the engine sent for {path} cannot be used: {reason}")]
+    #[error(
+        "{container}: the archive the engine sent for {path} cannot be used: {reason}. Retry; if it \
+         persists, look at what `docker cp {container}:{path} -` sends"
+    )]
     BadArchive {
         container: String,
         path: String,

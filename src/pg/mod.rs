@@ -108,7 +108,7 @@ pub enum PgError {
         error: Box<ServerError>,
     },
     /// The server asked for a password but none is configured.
-    #[error("PostgreSQL at {target} asks user \"{user}\" for a password, and none is configured (db_password, PASSWORD, PGPASSWORD)")]
+    #[error("PostgreSQL at {target} asks user \"{user}\" for a password, and none is configured: set db_password in odoo.conf (or PASSWORD, PASSWORD_FILE, PGPASSWORD)")]
     NoPassword { target: String, user: String },
     /// An authentication method this tool does not implement (GSSAPI, SSPI, Kerberos, SCRAM with channel
     /// binding only).

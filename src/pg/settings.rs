@@ -154,9 +154,9 @@ impl ConnSettings {
 pub enum SettingsError {
     #[error("invalid PostgreSQL port {value:?} from {origin}: expected a number from 1 to 65535")]
     BadPort { value: String, origin: Origin },
-    #[error("several PostgreSQL hosts {value:?} from {origin}: odoo-sizer checks a single host")]
+    #[error("several PostgreSQL hosts {value:?} from {origin}: odoo-sizer can only check a single host; leave out --wait-db, and give --pg-max-connections N instead of auto")]
     MultipleHosts { value: String, origin: Origin },
-    #[error("cannot read the PostgreSQL password from $PASSWORD_FILE ({}): {source}", path.display())]
+    #[error("cannot read the PostgreSQL password from $PASSWORD_FILE ({}): {source}; fix the path or the file's permissions, or unset PASSWORD_FILE", path.display())]
     PasswordFile {
         path: PathBuf,
         #[source]

@@ -259,7 +259,7 @@ pub enum PlanError {
         origin: String,
         why: String,
     },
-    #[error("{env} = '{env_value}' overrides the file in Odoo {version}, so {flag_origin} {key}={flag_value} would be ignored; unset {env} or drop the --set")]
+    #[error("{env} = '{env_value}' overrides the file in Odoo {version}, so {flag_origin} = '{flag_value}' would be ignored; unset {env} or drop the --set")]
     PinConflict {
         key: String,
         env: String,
@@ -366,9 +366,10 @@ fn validate_pins(version: OdooVersion, pins: &[Pin]) -> Result<Pins, PlanError> 
             origin: pin.origin.clone(),
             why,
         };
+        // The value is shown to say what was refused, but never a secret's (logs are not secret).
         let refused = |why: String| PlanError::PinRefused {
             key: pin.key.clone(),
-            value: pin.value.clone(),
+            value: crate::conf::mask_value(&pin.key, &pin.value).into_owned(),
             origin: pin.origin.clone(),
             why,
         };
@@ -432,9 +433,9 @@ fn validate_pins(version: OdooVersion, pins: &[Pin]) -> Result<Pins, PlanError> 
                     return Err(PlanError::PinConflict {
                         key: spec.key.to_string(),
                         env: env.origin.clone(),
-                        env_value: env.value.clone(),
+                        env_value: crate::conf::mask_value(spec.key, &env.value).into_owned(),
                         flag_origin: flag.origin.clone(),
-                        flag_value: flag.value.clone(),
+                        flag_value: crate::conf::mask_value(spec.key, &flag.value).into_owned(),
                         version,
                     });
                 }

@@ -318,3 +318,22 @@ fn absurd_pins_and_knobs_do_not_overflow() {
     i.knobs.light_mb = 2_000_000.0;
     assert!(plan(&i).unwrap_err().to_string().contains("--light-mb"));
 }
+
+#[test]
+fn refused_secret_pins_never_show_the_value() {
+    let mut i = input(4.0, 8 * GIB);
+    for value in ["hunter2\t", " hunter2", "hunter2\nmore"] {
+        i.pins = vec![pin("admin_passwd", value)];
+        let e = plan(&i).unwrap_err();
+        assert!(matches!(e, PlanError::PinRefused { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(!text.contains("hunter2"), "the secret leaked: {text}");
+        assert!(text.starts_with("--set: admin_passwd = '********' "), "{text}");
+    }
+    // Not a secret: the value is what the message is about.
+    i.pins = vec![pin("dbfilter", " x")];
+    assert_eq!(
+        plan(&i).unwrap_err().to_string(),
+        "--set: dbfilter = ' x' has leading or trailing spaces, which configparser strips"
+    );
+}
