@@ -85,7 +85,7 @@ fn init_sizes_then_becomes_odoo_as_pid_1() {
         &image,
         &["init", "--", "/entrypoint.sh", "odoo"],
     );
-    let logs = wait_for_log(&name, "standin config=");
+    let logs = wait_for_log(&name, "standin ready");
     let (workers, cron) = planned_workers("1.5", "2g");
     assert!(logs.contains("standin pid=1 uid=101"), "{logs}");
     // The official entrypoint's db arguments reached Odoo: argv passed through.
@@ -144,7 +144,7 @@ fn a_read_only_config_is_sized_into_output() {
             "odoo",
         ],
     );
-    let logs = wait_for_log(&name, "standin config=");
+    let logs = wait_for_log(&name, "standin ready");
     let (workers, _) = planned_workers("2", "4g");
     assert!(
         logs.contains(&format!("standin config=/tmp/odoo.conf workers={workers}")),
@@ -167,7 +167,7 @@ fn a_read_only_config_is_sized_into_output() {
         &image,
         &["init", "--", "/entrypoint.sh", "odoo"],
     );
-    let logs = wait_for_log(&name2, "standin config=");
+    let logs = wait_for_log(&name2, "standin ready");
     assert!(logs.contains("read-only") && logs.contains("--output"), "{logs}");
     assert!(
         logs.contains("standin config=/etc/odoo/odoo.conf workers=0"),
@@ -195,7 +195,7 @@ fn a_bind_mounted_single_file_is_sized_in_place() {
         &image,
         &["init", "--", "/entrypoint.sh", "odoo"],
     );
-    let logs = wait_for_log(&name, "standin config=");
+    let logs = wait_for_log(&name, "standin ready");
     let (workers, _) = planned_workers("1", "2g");
     assert!(logs.contains(&format!("workers={workers}")), "{logs}");
     let text = String::from_utf8(std::fs::read(&host_conf).expect("read")).expect("utf-8");
@@ -249,7 +249,7 @@ fn wait_db_through_the_unix_socket_up_and_down() {
             "odoo",
         ],
     );
-    let logs = wait_for_log(&name, "standin config=");
+    let logs = wait_for_log(&name, "standin ready");
     assert!(
         logs.contains("answered") && logs.contains("standin pid=1"),
         "{logs}"
@@ -286,7 +286,7 @@ fn wait_db_through_the_unix_socket_up_and_down() {
         &image,
         &["init", "--wait-db=2", "--", "/entrypoint.sh", "odoo"],
     );
-    let logs = wait_for_log(&lenient, "standin config=");
+    let logs = wait_for_log(&lenient, "standin ready");
     assert!(
         logs.contains("did not answer") && logs.contains("standin pid=1"),
         "{logs}"

@@ -268,10 +268,19 @@ fn edit_refusal(error: EditError) -> Refusal {
         EditError::Unloadable(issue) => (issue.kind.id(), Some(issue.line)),
         _ => ("edit", None),
     };
+    let text = error.to_string();
+    // The edit's messages start with `line N: `, which the refusal shows itself.
+    let message = match line {
+        Some(n) => text
+            .strip_prefix(&format!("line {n}: "))
+            .map(str::to_string)
+            .unwrap_or(text),
+        None => text,
+    };
     Refusal {
         rule,
         line,
-        message: error.to_string(),
+        message,
         fix: String::new(),
     }
 }
