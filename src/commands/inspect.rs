@@ -344,11 +344,10 @@ fn assess(
     }
 
     // apply's rules: a file Odoo could not load, or would ignore, is refused (and planned without it).
-    let (prepared, mut refusals) =
-        match Prepared::new(file.map(|f| f.content.as_slice()), version, cx.fix) {
-            Ok(prepared) => (Some(prepared), Vec::new()),
-            Err(refused) => (None, refused.refusals),
-        };
+    let (prepared, mut refusals) = match Prepared::new(file.map(|f| f.content.as_slice()), version, cx.fix) {
+        Ok(prepared) => (Some(prepared), Vec::new()),
+        Err(refused) => (None, refused.refusals),
+    };
     let file_values = prepared
         .as_ref()
         .map(Prepared::current_values)
@@ -475,6 +474,16 @@ fn assess(
     Assessed { report, sized }
 }
 
+/// Why a missing config is not created inside a container.
+pub fn missing_config(target: &Target) -> String {
+    format!(
+        "{}: {} does not exist, and odoo-sizer does not create files inside containers: their owner and \
+         mode cannot be chosen safely through the API, and Odoo silently ignores a config it cannot read. Create it \
+         with the recommended settings (docker cp, then chown it to the user Odoo runs as) or mount one, then run again",
+        target.name, target.config.path
+    )
+}
+
 /// What to do once the sized file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum After {
@@ -516,13 +525,9 @@ pub async fn write_sized(engine: &Engine, target: &Target, sized: Sized, after: 
     let Some(bytes) = bytes else {
         return report;
     };
-    let (name, path) = (&target.name, &target.config.path);
+    let name = &target.name;
     let Some(file) = file else {
-        report.error = Some(format!(
-            "{name}: {path} does not exist, and odoo-sizer does not create files inside containers: their owner and \
-             mode cannot be chosen safely through the API, and Odoo silently ignores a config it cannot read. Create it \
-             with the recommended settings (docker cp, then chown it to the user Odoo runs as) or mount one, then run again"
-        ));
+        report.error = Some(missing_config(target));
         return report;
     };
     let written = timed(
