@@ -139,6 +139,9 @@ struct Watcher<'a> {
     engine: Engine,
     /// Selected containers seen so far (ID → name), to tell their `die`/`destroy` from others'.
     known: HashMap<String, String>,
+    /// Names given by the events of containers waiting for their turn (ID → name), for the log of a
+    /// container that is gone when its turn comes.
+    names: HashMap<String, String>,
 }
 
 impl Watcher<'_> {
@@ -192,7 +195,11 @@ impl Watcher<'_> {
 
     /// Works on container `id` after an event.
     async fn handle_id(&self, id: &str, trigger: Trigger) -> Decision {
-        let known = self.known.get(id).map(String::as_str);
+        let known = self
+            .known
+            .get(id)
+            .or_else(|| self.names.get(id))
+            .map(String::as_str);
         match self.resolve(id).await {
             Resolved::Selected(target) => self.handle_target(&target, trigger).await,
             Resolved::NotSelected { name, why } => {
@@ -382,6 +389,7 @@ async fn watch(args: &WatchArgs, matches: &ArgMatches) -> Result<Exit> {
         },
         engine,
         known: HashMap::new(),
+        names: HashMap::new(),
     };
     let mut debouncer = Debouncer::new(Duration::from_millis(args.debounce));
     let mut backoff = Backoff::new(BACKOFF_INITIAL, BACKOFF_MAX);
@@ -473,6 +481,9 @@ async fn watch(args: &WatchArgs, matches: &ArgMatches) -> Result<Exit> {
                     }
                 };
                 if let Some(done) = done {
+                    for (id, _) in &done {
+                        watcher.names.remove(id);
+                    }
                     remember(&mut watcher.known, done);
                 }
                 if let Some(name) = stopped {
@@ -519,10 +530,20 @@ fn on_event(watcher: &mut Watcher<'_>, debouncer: &mut Debouncer, event: Contain
     let now = std::time::Instant::now();
     let name = event.name.clone().unwrap_or_else(|| event.id.clone());
     match event.action {
-        Action::Start => debouncer.schedule(&event.id, Trigger::Start, now),
-        Action::Update => debouncer.schedule(&event.id, Trigger::Update, now),
+        Action::Start | Action::Update => {
+            let trigger = if event.action == Action::Start {
+                Trigger::Start
+            } else {
+                Trigger::Update
+            };
+            debouncer.schedule(&event.id, trigger, now);
+            if let Some(name) = event.name {
+                watcher.names.insert(event.id, name);
+            }
+        }
         Action::Die | Action::Destroy => {
             let pending = debouncer.cancel(&event.id);
+            watcher.names.remove(&event.id);
             let what = if event.action == Action::Die {
                 "die event: it stopped"
             } else {
