@@ -49,7 +49,8 @@ fn compose_tool() -> Option<Vec<String>> {
     if works("docker-compose", &["version"]) {
         return Some(vec!["docker-compose".into()]);
     }
-    let why = "no Compose tool (`docker compose` or `docker-compose`): install Debian's docker-compose (make deps)";
+    let why =
+        "no Compose tool (`docker compose` or `docker-compose`): install Debian's docker-compose (make deps)";
     if docker_required() {
         panic!("ODOO_SIZER_REQUIRE_DOCKER=1 but {why}");
     }
@@ -213,12 +214,18 @@ fn every_example_is_valid_with_the_real_images_and_with_the_stand_ins() {
             assert!(text.contains("/var/run/docker.sock"), "{example}: {text}");
         }
         // Compose accepts the limits and keeps them
-        assert!(text.contains("cpus:") && text.contains("mem_limit:"), "{example}: {text}");
+        assert!(
+            text.contains("cpus:") && text.contains("mem_limit:"),
+            "{example}: {text}"
+        );
         assert!(!text.contains("odoo-sizer-test"), "{example}: {text}");
 
         let substituted = Project::new(&tool, example, &stand_ins);
         let text = substituted.ok(&["config"]);
-        assert!(!text.contains("odoo:18") && !text.contains("postgres:16"), "{example}: {text}");
+        assert!(
+            !text.contains("odoo:18") && !text.contains("postgres:16"),
+            "{example}: {text}"
+        );
         assert!(text.contains("odoo-sizer-test-postgres:dev"), "{example}: {text}");
         if example == "sidecar" {
             assert!(
@@ -229,10 +236,17 @@ fn every_example_is_valid_with_the_real_images_and_with_the_stand_ins() {
         // a broken file is refused: the check means something
         let broken = tempfile::tempdir().unwrap();
         let yaml = std::fs::read_to_string(examples().join(example).join("compose.yaml")).unwrap();
-        std::fs::write(broken.path().join("compose.yaml"), yaml.replace("services:", "servics:")).unwrap();
+        std::fs::write(
+            broken.path().join("compose.yaml"),
+            yaml.replace("services:", "servics:"),
+        )
+        .unwrap();
         let mut cmd = substituted.command(&["config"]);
         cmd.current_dir(broken.path());
-        assert!(!cmd.output().unwrap().status.success(), "{example}: a broken file passed");
+        assert!(
+            !cmd.output().unwrap().status.success(),
+            "{example}: a broken file passed"
+        );
     }
 }
 
@@ -241,11 +255,17 @@ fn the_examples_readme_covers_every_directory() {
     let readme = std::fs::read_to_string(examples().join("README.md")).unwrap();
     for dir in ["entrypoint", "one-off", "sidecar", "kubernetes"] {
         assert!(examples().join(dir).is_dir(), "{dir}");
-        assert!(readme.contains(&format!("]({dir}/")), "README.md does not link {dir}/");
+        assert!(
+            readme.contains(&format!("]({dir}/")),
+            "README.md does not link {dir}/"
+        );
     }
     for dir in ["entrypoint", "one-off", "sidecar"] {
         assert!(examples().join(dir).join("compose.yaml").is_file(), "{dir}");
-        assert!(readme.contains(&format!("## `{dir}/`")), "README.md has no section for {dir}/");
+        assert!(
+            readme.contains(&format!("## `{dir}/`")),
+            "README.md has no section for {dir}/"
+        );
     }
     // the commands the README shows are the ones the tests run
     assert!(readme.contains("docker compose run --rm sizer inspect odoo --apply --reload"));
@@ -275,7 +295,9 @@ fn entrypoint_example_sizes_odoo_after_waiting_for_postgresql() {
     let odoo = project.container("odoo");
     let db = project.container("db");
     assert!(
-        wait_until(Duration::from_secs(60), || project.logs("odoo").contains("standin pid=")),
+        wait_until(Duration::from_secs(60), || project
+            .logs("odoo")
+            .contains("standin pid=")),
         "Odoo did not start:\n{}\n{}",
         project.logs("odoo"),
         project.logs("db")
@@ -286,19 +308,36 @@ fn entrypoint_example_sizes_odoo_after_waiting_for_postgresql() {
     assert!(logs.contains("standin pid=1 "), "{logs}");
     assert!(!logs.contains("starting the command anyway"), "{logs}");
     assert!(
-        project.logs("db").contains("database system is ready to accept connections"),
+        project
+            .logs("db")
+            .contains("database system is ready to accept connections"),
         "{}",
         project.logs("db")
     );
     // the container has the limits of the file, and its config holds the plan for them
-    let limits = docker_ok(&["inspect", "--format", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}", &odoo]);
+    let limits = docker_ok(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}",
+        &odoo,
+    ]);
     assert_eq!(limits.trim(), format!("{} {}", 2_000_000_000u64, 4u64 << 30));
     let plan = planned("2", "4g", &image_conf());
     let conf = conf_of(&odoo);
-    assert!(differences(&conf, &plan).is_empty(), "{:?}\n{conf}", differences(&conf, &plan));
-    assert!(conf.contains("; admin_passwd = admin"), "comments are kept: {conf}");
     assert!(
-        logs.contains(&format!("standin config=/etc/odoo/odoo.conf workers={}", plan["workers"])),
+        differences(&conf, &plan).is_empty(),
+        "{:?}\n{conf}",
+        differences(&conf, &plan)
+    );
+    assert!(
+        conf.contains("; admin_passwd = admin"),
+        "comments are kept: {conf}"
+    );
+    assert!(
+        logs.contains(&format!(
+            "standin config=/etc/odoo/odoo.conf workers={}",
+            plan["workers"]
+        )),
         "{logs}"
     );
     // the server really is PostgreSQL, with the example's role and password
@@ -326,7 +365,8 @@ fn one_off_example_sizes_the_running_odoo_and_reloads_it() {
     project.ok(&["up", "-d", "--no-build"]);
     // `up` leaves the tool out
     assert!(project.ok(&["ps", "-q", "sizer"]).trim().is_empty());
-    assert!(wait_until(Duration::from_secs(30), || standin_log(&name).contains("standin pid=1")));
+    assert!(wait_until(Duration::from_secs(30), || standin_log(&name)
+        .contains("standin pid=1")));
     let original = std::fs::read_to_string(image_conf()).unwrap();
     assert_eq!(conf_of(&name), original);
 
@@ -340,7 +380,10 @@ fn one_off_example_sizes_the_running_odoo_and_reloads_it() {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let reports: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\n{stderr}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "not JSON ({e}): {}\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     });
     assert_eq!(reports.len(), 1);
     let report = &reports[0];
@@ -349,8 +392,16 @@ fn one_off_example_sizes_the_running_odoo_and_reloads_it() {
     assert_eq!(report["applied"]["action"], "reload");
     assert!(!report["changes"].as_array().unwrap().is_empty());
     let plan = planned("1", "2g", &image_conf());
-    assert!(differences(&conf_of(&name), &plan).is_empty(), "{}", conf_of(&name));
-    assert!(wait_until(Duration::from_secs(10), || hups(&name) == 1), "{}", standin_log(&name));
+    assert!(
+        differences(&conf_of(&name), &plan).is_empty(),
+        "{}",
+        conf_of(&name)
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || hups(&name) == 1),
+        "{}",
+        standin_log(&name)
+    );
 
     // again: nothing to change, no reload
     let out = run(&["--format", "json"]);
@@ -383,7 +434,9 @@ fn sidecar_example_sizes_odoo_and_follows_docker_update() {
     let odoo = project.container("odoo");
     let small = planned("1", "1g", &image_conf());
     let sized = |plan: &std::collections::BTreeMap<String, String>| {
-        wait_until(Duration::from_secs(30), || differences(&conf_of(&odoo), plan).is_empty())
+        wait_until(Duration::from_secs(30), || {
+            differences(&conf_of(&odoo), plan).is_empty()
+        })
     };
     assert!(
         sized(&small),
@@ -391,13 +444,26 @@ fn sidecar_example_sizes_odoo_and_follows_docker_update() {
         conf_of(&odoo),
         project.logs("sizer")
     );
-    assert!(wait_until(Duration::from_secs(10), || hups(&odoo) == 1), "{}", standin_log(&odoo));
+    assert!(
+        wait_until(Duration::from_secs(10), || hups(&odoo) == 1),
+        "{}",
+        standin_log(&odoo)
+    );
 
     let start = Instant::now();
     docker_ok(&["update", "--cpus", "2", "--memory", "2g", &odoo]);
     let big = planned("2", "2g", &image_conf());
-    assert!(sized(&big), "not resized: {}\nsizer:\n{}", conf_of(&odoo), project.logs("sizer"));
-    assert!(wait_until(Duration::from_secs(10), || hups(&odoo) == 2), "{}", standin_log(&odoo));
+    assert!(
+        sized(&big),
+        "not resized: {}\nsizer:\n{}",
+        conf_of(&odoo),
+        project.logs("sizer")
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || hups(&odoo) == 2),
+        "{}",
+        standin_log(&odoo)
+    );
     let took = start.elapsed();
     assert!(took < Duration::from_secs(5), "took {took:?}");
     let logs = project.logs("sizer");
@@ -408,7 +474,10 @@ fn sidecar_example_sizes_odoo_and_follows_docker_update() {
     let start = Instant::now();
     project.ok(&["stop", "-t", "10", "sizer"]);
     let took = start.elapsed();
-    assert!(took < Duration::from_secs(5), "stopping the sidecar took {took:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "stopping the sidecar took {took:?}"
+    );
     assert!(project.logs("sizer").contains("received SIGTERM: stopped"));
     let sizer = project.container("sizer");
     let code = docker_ok(&["inspect", "--format", "{{.State.ExitCode}}", &sizer]);
