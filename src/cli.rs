@@ -110,6 +110,60 @@ pub enum Command {
     /// the sized settings; with --apply, write them back (and --reload or --restart)
     #[command(after_help = INSPECT_EXAMPLES)]
     Inspect(InspectArgs),
+    /// Keep running Odoo containers sized: follow Docker events (start, `docker update`) and resize and
+    /// reload each selected container whose limits changed (a long-running sidecar)
+    #[command(after_help = WATCH_EXAMPLES)]
+    Watch(WatchArgs),
+}
+
+const WATCH_EXAMPLES: &str = "\
+Examples:
+  odoo-sizer watch                                 every running container that looks like Odoo
+  odoo-sizer watch --filter label=odoo-sizer.enable=true --log-format json
+  odoo-sizer watch --mode ttin                     adjust workers live (SIGTTIN/SIGTTOU) when only they change
+  odoo-sizer watch --dry-run -v                    log what would be done, write nothing
+
+Selects containers like `inspect --all` (image name containing odoo, ODOO_VERSION in the environment, or
+the label odoo-sizer.enable=true; odoo-sizer.enable=false keeps one out), narrowed by --filter. On a start or
+a `docker update` (debounced per container) and at every resync, each selected container is sized like
+`inspect --apply`: a config Odoo would refuse is never written, a file changed since it was read is not
+overwritten, mode and owner stay. When the file changed, Odoo is reloaded with SIGHUP to PID 1. One log line
+per decision on stderr (info level by default; --log-format json for one JSON object per line). A broken
+event stream is reconnected with backoff, then every container is resynced.
+Exit: 0 after SIGTERM/SIGINT, 6 when the engine cannot be used at start, 2 for a bad command line.";
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Only containers matching this `docker ps` filter (repeatable: label=KEY=VALUE, name=...); in
+    /// ODOO_SIZER_FILTER, separate several with newlines
+    #[arg(long, value_name = "KEY=VALUE", env = "ODOO_SIZER_FILTER", value_delimiter = '\n', value_parser = parse_filter_arg)]
+    pub filter: Vec<String>,
+
+    /// Look at every selected container every SECONDS, besides the events (events can be missed)
+    #[arg(long, value_name = "SECONDS", env = "ODOO_SIZER_RESYNC", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub resync: u64,
+
+    /// How a running Odoo takes the new file: reload (SIGHUP), or ttin (SIGTTIN/SIGTTOU per worker when
+    /// only `workers` changed; a reload otherwise)
+    #[arg(long, value_enum, default_value_t, env = "ODOO_SIZER_MODE")]
+    pub mode: crate::watch::Mode,
+
+    /// Wait this long after a container's last event before working on it (bursts are folded)
+    #[arg(long, value_name = "MS", env = "ODOO_SIZER_DEBOUNCE", default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub debounce: u64,
+
+    /// Log what would be written and sent; write and send nothing
+    #[arg(long, env = "ODOO_SIZER_DRY_RUN", value_parser = clap::builder::FalseyValueParser::new())]
+    pub dry_run: bool,
+
+    /// Also repair what apply --fix repairs (a `; comment` after a value moves to its own line)
+    #[arg(long, env = "ODOO_SIZER_FIX", value_parser = clap::builder::FalseyValueParser::new())]
+    pub fix: bool,
+
+    #[command(flatten)]
+    pub plan: PlanArgs,
 }
 
 const INIT_EXAMPLES: &str = "\

@@ -18,4 +18,5 @@ pub mod logging;
 pub mod odoo;
 pub mod pg;
 pub mod plan;
+pub mod watch;
 pub mod write;

@@ -14,8 +14,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    // watch is a daemon: its decisions (info) show by default.
+    let base = u8::from(matches!(cli.command, odoo_sizer::cli::Command::Watch(_)));
     odoo_sizer::logging::init(
-        cli.global.verbose,
+        cli.global.verbose.saturating_add(base),
         cli.global.quiet,
         cli.global.color,
         cli.global.log_format,

@@ -6,9 +6,12 @@
 //! API) at the same time → [`assess`] (synchronous and pure: version, `apply`'s refusal rules, plan,
 //! edit, findings) → with `--apply`, write back (re-read first, refused if the file changed since) and
 //! reload or restart → print → exit code. One target's failure never stops the others.
+//!
+//! The per-container part — [`size_container`] (read, plan, edit) and [`write_sized`] (write back, then
+//! signal or restart) — is shared with `watch`, so both follow the same rules.
 
 use crate::apply::{self, Prepared};
-use crate::cli::{Format, InspectArgs};
+use crate::cli::{Format, InspectArgs, PlanArgs};
 use crate::docker::archive::{self, RemoteFile};
 use crate::docker::control::{self, Signal};
 use crate::docker::select::{self, Selection};
@@ -30,11 +33,22 @@ use std::time::{Duration, Instant};
 /// How long `--restart` lets a container stop before the engine kills it (Docker's default).
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What sizing one container needs besides the engine and the container: the plan's options (and the
+/// matches naming where each came from) and `--fix`. Shared by `inspect` and `watch`.
+#[derive(Clone, Copy)]
+pub struct Sizing<'a> {
+    pub plan: &'a PlanArgs,
+    pub fix: bool,
+    pub matches: &'a ArgMatches,
+    /// Also list the processes (top API) for the live memory judgement (`inspect`; `watch` skips it).
+    pub processes: bool,
+}
+
 /// What every target's work needs.
 struct Context<'a> {
     engine: &'a Engine,
     args: &'a InspectArgs,
-    matches: &'a ArgMatches,
+    sizing: Sizing<'a>,
 }
 
 pub fn run(args: &InspectArgs, matches: &ArgMatches, out: &mut dyn Write) -> Result<Exit> {
@@ -98,7 +112,12 @@ async fn inspect_all(args: &InspectArgs, matches: &ArgMatches) -> Result<Vec<Tar
     let cx = Context {
         engine: &engine,
         args,
-        matches,
+        sizing: Sizing {
+            plan: &args.plan,
+            fix: args.fix,
+            matches,
+            processes: true,
+        },
     };
     Ok(docker::map_bounded(outcomes, limit, |outcome| inspect_one(&cx, outcome)).await)
 }
@@ -116,32 +135,70 @@ async fn inspect_one(cx: &Context<'_>, outcome: select::Outcome) -> TargetReport
         Ok(selected) => selected.target,
         Err(e) => return TargetReport::failed(&outcome.requested, e.to_string()),
     };
-    let engine = cx.engine;
+    let sized = size_container(cx.engine, &cx.sizing, &target).await;
+    if cx.args.apply && sized.report.error.is_none() {
+        let after = if cx.args.reload {
+            After::Signal(Signal::Hup, 1)
+        } else if cx.args.restart {
+            After::Restart
+        } else {
+            After::Nothing
+        };
+        write_sized(cx.engine, &target, sized, &after).await
+    } else {
+        sized.report
+    }
+}
+
+/// One container read and sized: its report (with `error` set when it could not be sized), the config
+/// as read (`None`: missing, or not read), and the sized file's bytes when they differ from it.
+pub struct Sized {
+    pub report: TargetReport,
+    pub file: Option<RemoteFile>,
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Reads the container's config through the archive API (and its processes, when asked) and sizes it:
+/// version, `apply`'s refusal rules, plan, edit, findings. Writes nothing; never fails as a whole (the
+/// report's `error` says why a container could not be sized).
+pub async fn size_container(engine: &Engine, sizing: &Sizing<'_>, target: &Target) -> Sized {
     // The two requests of a target run together: the engine spends its time in each (a re-exec of
     // itself for the archive, `ps` for top), so the latency of one hides behind the other.
-    let (file, processes) = futures_util::future::join(
-        timed(
-            format!("{}: GET archive {}", target.name, target.config.path),
-            archive::read_file(engine, &target.id, &target.config.path),
-        ),
-        timed(
-            format!("{}: GET top", target.name),
-            top::processes(engine, &target.id),
-        ),
-    )
-    .await;
+    let read = timed(
+        format!("{}: GET archive {}", target.name, target.config.path),
+        archive::read_file(engine, &target.id, &target.config.path),
+    );
+    let (file, processes) = if sizing.processes {
+        let (file, processes) = futures_util::future::join(
+            read,
+            timed(
+                format!("{}: GET top", target.name),
+                top::processes(engine, &target.id),
+            ),
+        )
+        .await;
+        (file, Some(processes))
+    } else {
+        (read.await, None)
+    };
+    let unread = |e: DockerError| Sized {
+        report: failed(target, e.to_string()),
+        file: None,
+        bytes: None,
+    };
     let mut extra = Vec::new();
     let file = match file {
         Ok(file) => Some(file),
         Err(DockerError::NoSuchPath { .. }) => None,
-        Err(e) => return failed(&target, e.to_string()),
+        Err(e) => return unread(e),
     };
     let processes = match processes {
-        Ok(list) => Some(list),
-        Err(e @ (DockerError::NotRunning { .. } | DockerError::NoSuchContainer { .. })) => {
-            return failed(&target, e.to_string())
+        None => None,
+        Some(Ok(list)) => Some(list),
+        Some(Err(e @ (DockerError::NotRunning { .. } | DockerError::NoSuchContainer { .. }))) => {
+            return unread(e)
         }
-        Err(e) => {
+        Some(Err(e)) => {
             extra.push(Finding::new(
                 "processes-unreadable",
                 Severity::Warning,
@@ -150,11 +207,11 @@ async fn inspect_one(cx: &Context<'_>, outcome: select::Outcome) -> TargetReport
             None
         }
     };
-    let assessed = assess(cx, &target, file.as_ref(), processes.as_deref(), extra);
-    if cx.args.apply && assessed.report.error.is_none() {
-        write_back(cx, &target, file, assessed).await
-    } else {
-        assessed.report
+    let Assessed { report, sized } = assess(sizing, target, file.as_ref(), processes.as_deref(), extra);
+    Sized {
+        report,
+        file,
+        bytes: sized,
     }
 }
 
@@ -213,7 +270,7 @@ struct Assessed {
 /// Everything about one target that needs no request: the Odoo version, `apply`'s refusal rules,
 /// the plan with the file's current values, the edit, the findings and the live memory judgement.
 fn assess(
-    cx: &Context<'_>,
+    cx: &Sizing<'_>,
     target: &Target,
     file: Option<&RemoteFile>,
     processes: Option<&[Process]>,
@@ -236,7 +293,7 @@ fn assess(
     // The container's ODOO_VERSION says what runs there: it beats --odoo-version, which is the
     // fallback for containers without one (the plan command's order is the other way round).
     // An empty or unsupported ODOO_VERSION is not passed on: the fallback applies, with a finding.
-    let mut plan_args = cx.args.plan.clone();
+    let mut plan_args = cx.plan.clone();
     let mut version_known = false;
     if let Some(raw) = target.odoo_version.as_deref() {
         match raw.parse::<OdooVersion>() {
@@ -287,11 +344,10 @@ fn assess(
     }
 
     // apply's rules: a file Odoo could not load, or would ignore, is refused (and planned without it).
-    let (prepared, mut refusals) =
-        match Prepared::new(file.map(|f| f.content.as_slice()), version, cx.args.fix) {
-            Ok(prepared) => (Some(prepared), Vec::new()),
-            Err(refused) => (None, refused.refusals),
-        };
+    let (prepared, mut refusals) = match Prepared::new(file.map(|f| f.content.as_slice()), version, cx.fix) {
+        Ok(prepared) => (Some(prepared), Vec::new()),
+        Err(refused) => (None, refused.refusals),
+    };
     let file_values = prepared
         .as_ref()
         .map(Prepared::current_values)
@@ -418,32 +474,62 @@ fn assess(
     Assessed { report, sized }
 }
 
-/// `--apply`: writes the sized file over the one read (unless it changed since), then reloads or
-/// restarts when asked. Nothing is sent when nothing was written.
-async fn write_back(
-    cx: &Context<'_>,
-    target: &Target,
-    file: Option<RemoteFile>,
-    assessed: Assessed,
-) -> TargetReport {
-    let Assessed { mut report, sized } = assessed;
+/// Why a missing config is not created inside a container.
+pub fn missing_config(target: &Target) -> String {
+    format!(
+        "{}: {} does not exist, and odoo-sizer does not create files inside containers: their owner and \
+         mode cannot be chosen safely through the API, and Odoo silently ignores a config it cannot read. Create it \
+         with the recommended settings (docker cp, then chown it to the user Odoo runs as) or mount one, then run again",
+        target.name, target.config.path
+    )
+}
+
+/// What to do once the sized file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    Nothing,
+    /// Send this signal to the container's PID 1, this many times: SIGHUP once (`reload`: Odoo
+    /// re-executes itself and re-reads the file), or SIGTTIN/SIGTTOU once per worker added/removed.
+    Signal(Signal, usize),
+    /// Restart the container.
+    Restart,
+}
+
+impl After {
+    /// The name reported in `applied.action`.
+    pub fn action(&self) -> Option<&'static str> {
+        match self {
+            After::Nothing => None,
+            After::Signal(Signal::Hup, _) => Some("reload"),
+            After::Signal(Signal::Ttin, _) => Some("ttin"),
+            After::Signal(Signal::Ttou, _) => Some("ttou"),
+            After::Signal(Signal::Term, _) => Some("stop"),
+            After::Restart => Some("restart"),
+        }
+    }
+}
+
+/// Writes the sized file over the one read (refused by the archive layer if it changed since), then
+/// does `after`. Nothing is written when the container is already sized, and nothing is sent when
+/// nothing was written. The report's `applied` says what was done, its `error` what failed.
+pub async fn write_sized(engine: &Engine, target: &Target, sized: Sized, after: &After) -> TargetReport {
+    let Sized {
+        mut report,
+        file,
+        bytes,
+    } = sized;
     report.applied = Some(Applied {
         written: false,
         action: None,
     });
-    let Some(bytes) = sized else {
+    let Some(bytes) = bytes else {
         return report;
     };
-    let (name, path) = (&target.name, &target.config.path);
+    let name = &target.name;
     let Some(file) = file else {
-        report.error = Some(format!(
-            "{name}: {path} does not exist, and inspect --apply does not create files inside containers: their owner and \
-             mode cannot be chosen safely through the API, and Odoo silently ignores a config it cannot read. Create it \
-             with the recommended settings (docker cp, then chown it to the user Odoo runs as) or mount one, then run again"
-        ));
+        report.error = Some(missing_config(target));
         return report;
     };
-    let engine = cx.engine;
     let written = timed(
         format!("{name}: PUT archive {}", file.path),
         archive::replace_file(engine, &file, &bytes),
@@ -458,36 +544,40 @@ async fn write_back(
         written: true,
         action: None,
     };
-    let after = if cx.args.reload {
-        Some((
-            "reload",
-            timed(
-                format!("{name}: POST kill SIGHUP"),
-                control::send_signal(engine, &target.id, Signal::Hup),
-            )
-            .await,
-        ))
-    } else if cx.args.restart {
-        Some((
-            "restart",
+    let done = match *after {
+        After::Nothing => None,
+        After::Signal(signal, times) => {
+            let mut result = Ok(());
+            for _ in 0..times {
+                result = timed(
+                    format!("{name}: POST kill {}", signal.name()),
+                    control::send_signal(engine, &target.id, signal),
+                )
+                .await;
+                if result.is_err() {
+                    break;
+                }
+            }
+            Some(result)
+        }
+        After::Restart => Some(
             timed(
                 format!("{name}: POST restart"),
                 control::restart(engine, &target.id, STOP_TIMEOUT),
             )
             .await,
-        ))
-    } else {
-        None
+        ),
     };
-    match after {
-        Some((action, Ok(()))) => applied.action = Some(action),
-        Some((action, Err(e))) => {
+    match (done, after.action()) {
+        (Some(Ok(())), action) => applied.action = action,
+        (Some(Err(e)), action) => {
             report.error = Some(format!(
-                "{name}: the sized config was written to {}, but the {action} failed: {e}",
-                file.path
+                "{name}: the sized config was written to {}, but the {} failed: {e}",
+                file.path,
+                action.unwrap_or("action")
             ))
         }
-        None => {}
+        (None, _) => {}
     }
     report.applied = Some(applied);
     report

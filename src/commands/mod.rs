@@ -6,6 +6,7 @@ pub mod init;
 pub mod inspect;
 pub mod lint;
 pub mod plan;
+pub mod watch;
 
 use crate::cli::{Cli, Command, LimitArgs};
 use crate::error::{Exit, Result};
@@ -25,6 +26,7 @@ pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
         Command::Init(args) => init::run(&args, sub, cli.global.quiet),
         Command::Lint(args) => lint::run(&args, sub, &mut out),
         Command::Inspect(args) => inspect::run(&args, sub, &mut out),
+        Command::Watch(args) => watch::run(&args, sub),
     }
 }
 
