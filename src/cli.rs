@@ -23,18 +23,18 @@ parent cgroups) and sizes Odoo from them.";
 const EXAMPLES: &str = "\
 Examples:
   odoo-sizer detect                       what this container really has
-  odoo-sizer detect --format json         the same, for scripts
-  odoo-sizer detect --root tests/fixtures/cgroup/docker-v2-private
-                                          read a fixture tree instead of /
-  odoo-sizer plan --users 60              Odoo settings for this container
-  odoo-sizer plan --cpus 4 --memory 8g --format conf
-                                          an [options] snippet for another size
+  odoo-sizer plan --users 60              Odoo settings for it, with the reason for every number
+  odoo-sizer apply --dry-run              what sizing would change in $ODOO_RC (comments kept)
+  ENTRYPOINT [\"odoo-sizer\", \"init\", \"--\", \"/entrypoint.sh\"]
+                                          size on every start of an Odoo image, then exec Odoo
   odoo-sizer lint --config odoo.conf      what in odoo.conf would break or degrade Odoo
+  odoo-sizer inspect --all                running Odoo containers: sized for their limits?
+  odoo-sizer watch                        a sidecar keeping them sized through `docker update`
 
-Exit codes:
+Exit codes (docs/errors.md):
   0 success, 1 changes needed / lint errors, 2 bad usage, 3 limits unknown,
   4 config refused, 5 file error, 6 Docker error, 7 some targets failed,
-  8 PostgreSQL unreachable";
+  8 PostgreSQL did not answer (init --wait-db --strict), 126/127 init: COMMAND not executable/found";
 
 #[derive(Debug, Parser)]
 #[command(
