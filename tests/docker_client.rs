@@ -4,13 +4,13 @@
 //! Needs the engine and `make test-image`; skipped otherwise, failed under ODOO_SIZER_REQUIRE_DOCKER=1.
 
 mod common;
+#[path = "common/fake_engine.rs"]
+mod fake;
 
 use common::*;
 use odoo_sizer::docker::select::{select, Evidence, Selection, ENABLE_LABEL};
 use odoo_sizer::docker::{archive, map_bounded, runtime, top, ConnectOptions, DockerError, Engine};
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -31,42 +31,16 @@ fn connect_error(host: &str, timeout: Duration) -> DockerError {
     }
 }
 
-/// A fake engine on a unix socket: `respond` gets the request line and returns the whole HTTP answer,
-/// or `None` to keep the connection open without answering.
-fn fake_engine(dir: &Path, respond: fn(&str) -> Option<String>) -> PathBuf {
-    let path = dir.join("fake-engine.sock");
-    let listener = UnixListener::bind(&path).unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                let line = text.lines().next().unwrap_or_default().to_string();
-                match respond(&line) {
-                    Some(answer) => {
-                        let _ = stream.write_all(answer.as_bytes());
-                    }
-                    None => std::thread::sleep(Duration::from_secs(30)),
-                }
-            });
-        }
-    });
-    path
+/// What a fake engine answers to a request line (`None`: it hangs).
+type Respond = fn(&str) -> Option<Vec<u8>>;
+
+/// A fake engine at `dir/fake-engine.sock` (see tests/common/fake_engine.rs).
+fn fake_engine(dir: &Path, respond: Respond) -> PathBuf {
+    fake::serve(dir, "fake-engine.sock", respond)
 }
 
-fn json_answer(status: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
+fn json_answer(status: &str, body: &str) -> Vec<u8> {
+    fake::json(status, body)
 }
 
 #[test]
@@ -86,7 +60,7 @@ fn connection_errors_say_what_to_do() {
 
     // a socket file nobody listens on (the engine died)
     let stale = dir.path().join("stale.sock");
-    drop(UnixListener::bind(&stale).unwrap());
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
     let e = connect_error(&format!("unix://{}", stale.display()), Duration::from_secs(5));
     assert!(matches!(e, DockerError::ConnectionRefused { .. }), "{e:?}");
     assert!(e.to_string().contains("connection refused"), "{e}");
@@ -113,7 +87,7 @@ fn connection_errors_say_what_to_do() {
 #[test]
 fn engines_too_old_and_silent_engines() {
     // an engine that answers with its (old) API version, and one that refuses the client's version
-    let answers: [fn(&str) -> Option<String>; 2] = [
+    let answers: [Respond; 2] = [
         |_| {
             Some(json_answer(
                 "200 OK",
@@ -166,9 +140,12 @@ fn negotiation_down_to_an_older_engine_and_event_stream_end() {
         } else if line.contains("/events?") {
             let event = r#"{"Type":"container","Action":"start","Actor":{"ID":"c0ffee","Attributes":{"name":"odoo1"}},"time":1,"timeNano":1000000000}"#;
             let chunk = format!("{:x}\r\n{event}\n\r\n", event.len() + 1);
-            Some(format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{chunk}0\r\n\r\n"
-            ))
+            Some(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{chunk}0\r\n\r\n"
+                )
+                .into_bytes(),
+            )
         } else {
             Some(json_answer(
                 "400 Bad Request",

@@ -5,51 +5,21 @@
 
 use odoo_sizer::docker::select::{select, Selection};
 use odoo_sizer::docker::{archive, runtime, ConnectOptions, DockerError, Engine};
-use std::io::{Read, Write};
-use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+#[path = "common/fake_engine.rs"]
+mod fake;
+
 type Answer = fn(&str) -> Vec<u8>;
 
-/// A fake engine at `dir/engine.sock`: `answer` gets the request line and returns the bytes to send,
-/// after which the connection is closed.
+/// A fake engine at `dir/engine.sock` (see tests/common/fake_engine.rs): `answer` gets the request line
+/// and returns the bytes to send, after which the connection is closed.
 fn fake_engine(dir: &Path, answer: Answer) -> PathBuf {
-    let path = dir.join("engine.sock");
-    let listener = UnixListener::bind(&path).expect("bind");
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).into_owned();
-                let _ = stream.write_all(&answer(text.lines().next().unwrap_or_default()));
-            });
-        }
-    });
-    path
+    fake::serve(dir, "engine.sock", move |line| Some(answer(line)))
 }
 
-fn http(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(body);
-    out
-}
-
-fn json(status: &str, body: &str) -> Vec<u8> {
-    http(status, "application/json", body.as_bytes())
-}
+use fake::{http, json};
 
 /// `/version` of a current engine; `other` for every other request.
 fn engine_answering(line: &str, other: fn(&str) -> Vec<u8>) -> Vec<u8> {

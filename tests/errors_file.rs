@@ -3,31 +3,11 @@
 //! private mount namespace (`unshare -m`), so nothing leaks to the machine; without the right to create
 //! one (not root) the test is reported as skipped, and tests/failpoints.rs covers the same path.
 
-use std::process::{Command, Output};
+#[path = "common/mounts.rs"]
+mod mounts;
+use mounts::in_mount_namespace;
 
 const CONF: &[u8] = b"[options]\n; kept comment\n; workers = 0\n";
-
-fn in_mount_namespace(script: &str) -> Option<Output> {
-    let probe = Command::new("unshare")
-        .args(["-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"])
-        .output()
-        .ok()?;
-    if !probe.status.success() {
-        eprintln!(
-            "SKIPPED: cannot create a mount namespace here (needs root): {}",
-            String::from_utf8_lossy(&probe.stderr)
-        );
-        return None;
-    }
-    Some(
-        Command::new("unshare")
-            .args(["-m", "sh", "-ec", script])
-            .env_remove("ODOO_RC")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("unshare"),
-    )
-}
 
 #[test]
 fn a_bind_mounted_file_without_a_journal_directory_is_not_touched() {

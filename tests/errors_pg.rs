@@ -7,40 +7,21 @@
 #[path = "common/pg.rs"]
 mod pg_helper;
 
+#[path = "common/fake_pg.rs"]
+mod fake_pg;
 use odoo_sizer::pg::{self, PgError, Probe, Readiness, Secret};
 use pg_helper::settings_for;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::Command;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const T: Duration = Duration::from_secs(5);
 
-/// Serves `connections` connections with `serve`, for 20 s at most.
+/// Serves `connections` connections with `serve` (see tests/common/fake_pg.rs).
 fn fake(connections: usize, serve: fn(TcpStream)) -> (u16, JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    listener.set_nonblocking(true).expect("nonblocking");
-    let handle = std::thread::spawn(move || {
-        let end = Instant::now() + Duration::from_secs(20);
-        let mut served = 0;
-        while served < connections && Instant::now() < end {
-            match listener.accept() {
-                Ok((s, _)) => {
-                    let _ = s.set_nonblocking(false);
-                    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-                    serve(s);
-                    served += 1;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
-                Err(_) => return,
-            }
-        }
-    });
-    (port, handle)
+    fake_pg::fake(connections, move |_, stream| serve(stream))
 }
 
 fn read_startup(s: &mut TcpStream) {

@@ -4,6 +4,9 @@
 //! leaks to the machine. They need root (CAP_SYS_ADMIN); without it they are reported as skipped, and
 //! the same code paths stay covered by the failpoint tests.
 
+#[path = "common/mounts.rs"]
+mod mounts;
+use mounts::in_mount_namespace;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -12,28 +15,6 @@ const CONF: &[u8] = b"[options]\n; kept comment\naddons_path = /mnt/extra-addons
 
 fn bin() -> String {
     assert_cmd::cargo::cargo_bin("odoo-sizer").display().to_string()
-}
-
-/// Runs `script` with `sh` in a private mount namespace; `None` when this machine does not allow it.
-fn in_mount_namespace(script: &str) -> Option<Output> {
-    let probe = Command::new("unshare")
-        .args(["-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"])
-        .output()
-        .ok()?;
-    if !probe.status.success() {
-        eprintln!(
-            "SKIPPED: cannot create a mount namespace here (needs root): {}",
-            String::from_utf8_lossy(&probe.stderr)
-        );
-        return None;
-    }
-    Some(
-        Command::new("unshare")
-            .args(["-m", "sh", "-ec", script])
-            .env_remove("ODOO_RC")
-            .output()
-            .expect("unshare"),
-    )
 }
 
 fn text(out: &Output) -> String {

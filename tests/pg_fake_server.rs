@@ -5,44 +5,15 @@
 #[path = "common/pg.rs"]
 mod pg_helper;
 
+#[path = "common/fake_pg.rs"]
+mod fake_pg;
+use fake_pg::fake;
 use odoo_sizer::pg::{self, PgError, Probe, Readiness, SystemClock};
 use pg_helper::settings_for;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// Serves up to `connections` connections with `serve(index, stream)`, for 20 s at most, then stops.
-fn fake<F>(connections: usize, serve: F) -> (u16, JoinHandle<()>)
-where
-    F: Fn(usize, TcpStream) + Send + 'static,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
-    listener
-        .set_nonblocking(true)
-        .unwrap_or_else(|e| panic!("nonblocking: {e}"));
-    let handle = std::thread::spawn(move || {
-        let end = Instant::now() + Duration::from_secs(20);
-        let mut served = 0;
-        while served < connections && Instant::now() < end {
-            match listener.accept() {
-                Ok((s, _)) => {
-                    let _ = s.set_nonblocking(false);
-                    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-                    let _ = s.set_write_timeout(Some(Duration::from_secs(10)));
-                    serve(served, s);
-                    served += 1;
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
-                Err(_) => return,
-            }
-        }
-    });
-    (port, handle)
-}
 
 /// Joins a fake server, failing the test when one of its own checks failed.
 fn join(server: JoinHandle<()>) {

@@ -3,10 +3,14 @@
 //! goes away (its socket removed) and comes back at the same path, as an engine restart does: watch
 //! logs the disconnection, retries with backoff, reconnects, resyncs, and still stops at once on SIGTERM.
 
+#[path = "common/fake_engine.rs"]
+mod fake;
 #[path = "common/watch.rs"]
 mod watch_helper;
 
-use std::io::{Read, Write};
+use fake::json;
+
+use std::io::Write;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -80,24 +84,10 @@ struct Seen {
     inspects: AtomicUsize,
 }
 
-fn json(status: &str, body: &str) -> String {
-    format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
-
 fn answer(stream: &mut UnixStream, seen: &Seen) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let text = String::from_utf8_lossy(&head).into_owned();
-    let line = text.lines().next().unwrap_or_default().to_string();
+    let Some(line) = fake::request_line(stream) else {
+        return;
+    };
     let reply = if line.contains("/version") {
         json(
             "200 OK",
@@ -113,6 +103,7 @@ fn answer(stream: &mut UnixStream, seen: &Seen) {
         format!(
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunk}0\r\n\r\n"
         )
+        .into_bytes()
     } else if line.contains("/containers/json") {
         seen.lists.fetch_add(1, Ordering::SeqCst);
         json("200 OK", "[]")
@@ -122,7 +113,7 @@ fn answer(stream: &mut UnixStream, seen: &Seen) {
     } else {
         json("404 Not Found", r#"{"message":"page not found"}"#)
     };
-    let _ = stream.write_all(reply.as_bytes());
+    let _ = stream.write_all(&reply);
 }
 
 /// Serves `listener` until the process ends.

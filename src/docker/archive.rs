@@ -312,6 +312,20 @@ fn is_no_such_container(message: &str) -> bool {
     message.to_ascii_lowercase().starts_with("no such container")
 }
 
+/// A 404 of the archive API: the container, or the path in it, does not exist.
+fn not_found(container: &str, path: &str, message: &str) -> DockerError {
+    if is_no_such_container(message) {
+        DockerError::NoSuchContainer {
+            name: container.to_string(),
+        }
+    } else {
+        DockerError::NoSuchPath {
+            container: container.to_string(),
+            path: path.to_string(),
+        }
+    }
+}
+
 /// Maps an archive request's error: 404 is a missing container or a missing path.
 fn request_error(
     engine: &Engine,
@@ -324,18 +338,7 @@ fn request_error(
         bollard::errors::Error::DockerResponseServerError {
             status_code: 404,
             message,
-        } => {
-            if is_no_such_container(&message) {
-                DockerError::NoSuchContainer {
-                    name: container.to_string(),
-                }
-            } else {
-                DockerError::NoSuchPath {
-                    container: container.to_string(),
-                    path: path.to_string(),
-                }
-            }
-        }
+        } => not_found(container, path, &message),
         // the engine resolves links itself to describe the path, and gives up on loops
         bollard::errors::Error::DockerResponseServerError { message, .. }
             if message.contains("too many links") =>
@@ -485,18 +488,7 @@ pub async fn write_file(
             bollard::errors::Error::DockerResponseServerError {
                 status_code: 404,
                 message,
-            } => {
-                if is_no_such_container(&message) {
-                    DockerError::NoSuchContainer {
-                        name: container.to_string(),
-                    }
-                } else {
-                    DockerError::NoSuchPath {
-                        container: container.to_string(),
-                        path: dir.clone(),
-                    }
-                }
-            }
+            } => not_found(container, &dir, &message),
             bollard::errors::Error::DockerResponseServerError { message, .. } => {
                 refused(write_refusal(message.trim()))
             }

@@ -49,7 +49,9 @@ pub(crate) fn state_from_conflict(message: &str) -> String {
     }
 }
 
-fn container_error(
+/// A request about one container that failed: 404 is a container that does not exist (any more), 409 one
+/// that is not running; anything else is the engine's error for `action`.
+pub(crate) fn container_error(
     engine: &Engine,
     container: &str,
     action: &str,

@@ -78,20 +78,13 @@ pub async fn processes(engine: &Engine, container: &str) -> Result<Vec<Process>,
         .bollard()
         .top_processes(container, Some(options))
         .await
-        .map_err(|e| match e {
-            bollard::errors::Error::DockerResponseServerError { status_code: 404, .. } => {
-                DockerError::NoSuchContainer {
-                    name: container.to_string(),
-                }
-            }
-            bollard::errors::Error::DockerResponseServerError {
-                status_code: 409,
-                message,
-            } => DockerError::NotRunning {
-                name: container.to_string(),
-                state: super::control::state_from_conflict(&message),
-            },
-            other => engine.error(&format!("list the processes of container {container}"), other),
+        .map_err(|e| {
+            super::control::container_error(
+                engine,
+                container,
+                &format!("list the processes of container {container}"),
+                e,
+            )
         })?;
     parse_top(&answer).map_err(|reason| DockerError::Transport {
         host: engine.host().to_string(),
