@@ -16,7 +16,7 @@ DEB_PACKAGES := busybox-static postgresql
 export ODOO_SIZER_TEST_IMAGE := $(TEST_IMAGE)
 export ODOO_SIZER_TEST_ODOO_IMAGE := $(TEST_ODOO_IMAGE)
 
-.PHONY: all build run static test-image test-odoo-image deps test unit lint fmt clippy clean
+.PHONY: all build run static test-image test-odoo-image deps test unit lint fmt clippy clean bench bench-fixture
 
 all: build
 
@@ -92,6 +92,21 @@ test: deps lint test-image
 
 unit:
 	$(CARGO) test --lib
+
+## make bench: Criterion benches of the pure core, instruction counts (callgrind), the whole-process
+## comparison with the Python and shell baselines, binary and image sizes, cost per crate; writes the
+## generated part of BENCHMARKS.md. Not part of `make test`. Installs hyperfine, time, valgrind and strace
+## (Debian) and cargo-bloat (crates.io) when missing. Results of every step stay under target/bench/.
+bench: static
+	$(CARGO) bench --bench conf --bench core -- --warm-up-time 1 --measurement-time 5
+	bench/icount.sh
+	bench/compare.sh
+	bench/bloat.sh
+	python3 bench/report.py
+
+## Regenerates bench/odoo.conf (the 400-line file of bench/compare.sh) from benches/support/mod.rs.
+bench-fixture:
+	ODOO_SIZER_BENCH_REGENERATE=1 $(CARGO) bench --bench conf -- --test
 
 clean:
 	$(CARGO) clean
