@@ -58,10 +58,12 @@ pub fn parse_line(raw: &str) -> Option<Mount> {
     let separator = fields.iter().skip(6).position(|f| *f == "-")? + 6;
     let fs_type = fields.get(separator + 1)?;
     let source = fields.get(separator + 2)?;
-    let super_options = fields
-        .get(separator + 3..)
-        .map(|rest| rest.join(" "))
-        .unwrap_or_default();
+    // Usually one field: joined (with the spaces WSL puts in them) only when there are several.
+    let super_options: std::borrow::Cow<'_, str> = match fields.get(separator + 3..) {
+        Some([one]) => std::borrow::Cow::Borrowed(one),
+        Some(rest) => std::borrow::Cow::Owned(rest.join(" ")),
+        None => std::borrow::Cow::Borrowed(""),
+    };
     let root = fields.get(3)?;
     let mount_point = fields.get(4)?;
     if !root.starts_with('/') || !mount_point.starts_with('/') {
@@ -78,6 +80,10 @@ pub fn parse_line(raw: &str) -> Option<Mount> {
 
 /// Decodes the kernel's octal escapes (`\040`, `\011`, `\012`, `\134`); anything else is kept as is.
 pub fn unescape(field: &str) -> String {
+    // Nearly every field has no escape at all.
+    if !field.contains('\\') {
+        return field.to_string();
+    }
     let bytes = field.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -98,7 +104,7 @@ pub fn unescape(field: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
