@@ -86,7 +86,10 @@ pub struct GlobalArgs {
     pub log_format: LogFormat,
 }
 
+/// `defer`: each subcommand's arguments are only built when that subcommand runs (or its help is shown),
+/// not for every start: `apply` at every container start does not pay for building `detect` and `plan`.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Show the CPU and memory limits this container really has, and where each value comes from
     #[command(after_help = DETECT_EXAMPLES)]
@@ -116,7 +119,9 @@ keys before [options], `workers = 4 ; four`, ...) is refused with exit code 4 an
 atomic (temp file, fsync, rename) and keep the owner and mode; a bind-mounted single file is rewritten in
 place with a journal. Secret values never appear in the output.";
 
-/// The config file to size: `--config`, else $ODOO_RC, else /etc/odoo/odoo.conf.
+// The config file to size: `--config`, else $ODOO_RC, else /etc/odoo/odoo.conf.
+// (A plain comment: with `defer`, a doc comment here would become the about text of every
+// subcommand that flattens it, replacing the subcommand's own.)
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConfigArg {
     /// The odoo.conf to read [default: $ODOO_RC, else /etc/odoo/odoo.conf]
@@ -201,7 +206,9 @@ pub struct PlanCmdArgs {
     pub format: PlanFormat,
 }
 
-/// The sizing model's knobs and pins; shared by every command that plans (plan, apply, init, inspect).
+// The sizing model's knobs and pins; shared by every command that plans (plan, apply, init, inspect).
+// (A plain comment: with `defer`, a doc comment here would become the about text of every
+// subcommand that flattens it, replacing the subcommand's own.)
 #[derive(Debug, Args, Clone)]
 pub struct PlanArgs {
     /// Concurrent users; caps HTTP workers at ceil(users / users-per-worker)
@@ -310,7 +317,9 @@ pub struct DetectArgs {
     pub format: Format,
 }
 
-/// Where the limits come from: the machine (or a fixture root), and explicit overrides.
+// Where the limits come from: the machine (or a fixture root), and explicit overrides.
+// (A plain comment: with `defer`, a doc comment here would become the about text of every
+// subcommand that flattens it, replacing the subcommand's own.)
 #[derive(Debug, Args, Clone, Default)]
 pub struct LimitArgs {
     /// Read proc/self/cgroup, proc/self/mountinfo, proc/self/status, proc/meminfo and the cgroup files
