@@ -15,10 +15,17 @@ fi
 RUSTFLAGS='-C target-feature=+crt-static' CARGO_PROFILE_RELEASE_STRIP=false \
     cargo bloat --release --target x86_64-unknown-linux-gnu --target-dir target/bloat --bin odoo-sizer \
     --crates -n 0 --message-format json > "$OUT/bloat.json"
-python3 - "$OUT/bloat.json" <<'EOF'
+# cargo bloat cannot name C functions ("[Unknown]"): the statically linked glibc is measured from the symbols.
+nm -S -t d target/bloat/x86_64-unknown-linux-gnu/release/odoo-sizer |
+    awk '$3 ~ /^[tTwW]$/ && !seen[$1]++ { if ($4 ~ /^(_ZN|_R)/) rust += $2; else c += $2 }
+         END { printf "{\"rust_text_bytes\": %d, \"c_text_bytes\": %d}\n", rust, c }' > "$OUT/bloat-nm.json"
+python3 - "$OUT/bloat.json" "$OUT/bloat-nm.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
-print("file %d bytes, .text %d bytes" % (d["file-size"], d["text-section-size"]))
+d.update(json.load(open(sys.argv[2])))
+json.dump(d, open(sys.argv[1], "w"), indent=1)
+print("file %d bytes, .text %d bytes (Rust symbols %d, C symbols: glibc %d)" % (
+    d["file-size"], d["text-section-size"], d["rust_text_bytes"], d["c_text_bytes"]))
 for c in d["crates"][:15]:
     print("%-24s %9d" % (c["name"], c["size"]))
 EOF

@@ -266,8 +266,12 @@ def size_section(lines, d):
         lines.append("")
     if bloat:
         lines.append("What each crate costs (`cargo bloat --crates`, same build unstripped: file %d bytes, .text "
-                     "%d bytes; with LTO, code inlined into another crate counts for that crate):" % (
-                         bloat["file-size"], bloat["text-section-size"]))
+                     "%d bytes; with LTO, code inlined into another crate counts for that crate). `[Unknown]` is "
+                     "code cargo bloat cannot name, mostly the statically linked glibc: by symbol, the .text holds "
+                     "%d bytes of Rust functions and %d bytes of C functions (glibc: malloc, stdio, printf/scanf, "
+                     "locale, string functions in several CPU variants, the static-pie self-relocation)." % (
+                         bloat["file-size"], bloat["text-section-size"], bloat.get("rust_text_bytes", 0),
+                         bloat.get("c_text_bytes", 0)))
         lines.append("")
         lines.append("| crate | .text bytes | share of .text |")
         lines.append("|---|---:|---:|")
