@@ -160,7 +160,8 @@ impl CgroupView {
         };
         let mounts = match root.read("/proc/self/mountinfo") {
             Ok(text) => {
-                let (mounts, bad) = mountinfo::parse(&text);
+                // Only cgroup mounts are looked at; every line is still checked and reported if malformed.
+                let (mounts, bad) = mountinfo::parse_cgroup(&text);
                 for b in bad {
                     warnings.push(format!(
                         "/proc/self/mountinfo line {}: cannot parse '{}'; ignored",
