@@ -587,10 +587,11 @@ impl Document {
         let mut parser = Parser {
             doc: Document {
                 src: Source::new(bytes, text),
-                lines: Vec::new(),
+                // Room for the lines of a typical file (~30 bytes per line) without regrowing.
+                lines: Vec::with_capacity(bytes.len() / 24 + 1),
                 sections: Vec::new(),
                 section_index: HashMap::default(),
-                entries: Vec::new(),
+                entries: Vec::with_capacity(bytes.len() / 64 + 1),
                 issues: Vec::new(),
                 decode_error: None,
             },
