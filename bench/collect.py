@@ -68,6 +68,7 @@ for n in t:
     peak = result["rss_kib"].get(n, {}).get("max")
     print("%-18s %10.2f %10.2f %10.2f %10s" % (n, t[n]["median_s"] * 1e3, t[n]["min_s"] * 1e3, t[n]["max_s"] * 1e3,
                                              "%d KiB" % peak if peak else ""))
-s = t["odoo-sizer"]["median_s"]
-print("odoo-sizer / true: %.2f   python / odoo-sizer: %.1f   shell / odoo-sizer: %.1f" % (
-    s / t["true"]["median_s"], t["python"]["median_s"] / s, t["shell"]["median_s"] / s))
+for where in ("tmpfs", "disk"):
+    s = t["sizer-" + where]["median_s"]
+    print("%-5s odoo-sizer / true: %.2f   python / odoo-sizer: %.1f   shell / odoo-sizer: %.1f" % (
+        where, s / t["true"]["median_s"], t["python-" + where]["median_s"] / s, t["shell-" + where]["median_s"] / s))

@@ -5,7 +5,9 @@
 #   (cat + awk + mv), and /bin/true (the floor: starting any process).
 # Every tool reads the same cgroup files: the fixture tree bench/cgroup-root (Docker --cpus=2 --memory=4g,
 # cgroup v2, private cgroup namespace; odoo-sizer via --root), for Odoo 18.0 and PostgreSQL
-# max_connections 100.
+# max_connections 100. Each tool runs with its file on tmpfs (the job itself) and on the repository's disk
+# (where odoo-sizer's fsyncs of the file and its directory cost what the disk makes them cost; the
+# baselines never fsync).
 #
 # Steps: (1) check that the baselines produce the same result as odoo-sizer (shell: byte-identical;
 # Python: the same values read back by RawConfigParser, and the comments it loses); (2) hyperfine, ROUNDS
@@ -73,14 +75,20 @@ echo "python: $python_check"
 cp "$OUT/check/odoo-sizer.conf" "$OUT/sized.conf"
 
 # --- 2. hyperfine ------------------------------------------------------------------------------------------
-names=(true odoo-sizer odoo-sizer-sized odoo-sizer-tmpfs python shell)
+# The same job on tmpfs (/dev/shm: fsync costs nothing, so this is the job itself, the same for every
+# tool) and on the repository's disk (where odoo-sizer's two fsyncs cost what the disk makes them cost; the
+# baselines do not fsync). Plus odoo-sizer on a file that is already sized (a restart with the same limits:
+# nothing is written).
+names=(true sizer-tmpfs python-tmpfs shell-tmpfs sizer-disk sizer-disk-sized python-disk shell-disk)
 declare -A cmd prep
-cmd[true]=/bin/true;                                 prep[true]="cp $CONF $RUN/true.conf"
-cmd[odoo-sizer]=$(sizer "$RUN/odoo-sizer.conf");      prep[odoo-sizer]="cp $CONF $RUN/odoo-sizer.conf"
-cmd[odoo-sizer-sized]=$(sizer "$RUN/sized.conf");     prep[odoo-sizer-sized]="cp $OUT/sized.conf $RUN/sized.conf"
-cmd[odoo-sizer-tmpfs]=$(sizer "$SHM/odoo.conf");      prep[odoo-sizer-tmpfs]="cp $CONF $SHM/odoo.conf"
-cmd[python]=$(python_job "$RUN/python.conf");         prep[python]="cp $CONF $RUN/python.conf"
-cmd[shell]=$(shell_job "$RUN/shell.conf");            prep[shell]="cp $CONF $RUN/shell.conf"
+cmd[true]=/bin/true;                                      prep[true]="cp $CONF $SHM/true.conf"
+cmd[sizer-tmpfs]=$(sizer "$SHM/sizer.conf");              prep[sizer-tmpfs]="cp $CONF $SHM/sizer.conf"
+cmd[python-tmpfs]=$(python_job "$SHM/python.conf");       prep[python-tmpfs]="cp $CONF $SHM/python.conf"
+cmd[shell-tmpfs]=$(shell_job "$SHM/shell.conf");          prep[shell-tmpfs]="cp $CONF $SHM/shell.conf"
+cmd[sizer-disk]=$(sizer "$RUN/sizer.conf");               prep[sizer-disk]="cp $CONF $RUN/sizer.conf"
+cmd[sizer-disk-sized]=$(sizer "$RUN/sized.conf");         prep[sizer-disk-sized]="cp $OUT/sized.conf $RUN/sized.conf"
+cmd[python-disk]=$(python_job "$RUN/python.conf");        prep[python-disk]="cp $CONF $RUN/python.conf"
+cmd[shell-disk]=$(shell_job "$RUN/shell.conf");           prep[shell-disk]="cp $CONF $RUN/shell.conf"
 echo
 echo "== 2. hyperfine: $ROUNDS rounds x $RUNS runs of each command, rotating the order"
 for ((r = 0; r < ROUNDS; r++)); do
@@ -97,7 +105,7 @@ done
 echo
 echo "== 3. peak RSS (/usr/bin/time -f %M, 20 runs each)"
 : > "$OUT/rss.txt"
-for n in true odoo-sizer python shell; do
+for n in true sizer-tmpfs python-tmpfs shell-tmpfs; do
     for _ in $(seq 20); do
         ${prep[$n]}
         /usr/bin/time -f "$n %M" -a -o "$OUT/rss.txt" ${cmd[$n]} >/dev/null 2>&1
@@ -107,7 +115,7 @@ done
 # --- 4. instructions ----------------------------------------------------------------------------------------
 echo "== 4. user-space instructions (valgrind --tool=callgrind, children included)"
 : > "$OUT/instructions.txt"
-for n in true odoo-sizer odoo-sizer-sized python shell; do
+for n in true sizer-tmpfs sizer-disk-sized python-tmpfs shell-tmpfs; do
     ${prep[$n]}
     rm -f "$OUT"/cg.*
     valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=/dev/null \
@@ -120,18 +128,18 @@ done
 cat "$OUT/instructions.txt"
 
 # --- 5. the safe write --------------------------------------------------------------------------------------
-echo "== 5. the safe write: syscall times of odoo-sizer apply (strace -T, 20 runs)"
+echo "== 5. the safe write: syscall times of odoo-sizer apply on disk (strace -T, 20 runs)"
 : > "$OUT/syscalls.txt"
 for _ in $(seq 20); do
-    ${prep[odoo-sizer]}
+    ${prep[sizer-disk]}
     strace -T -e trace=fsync,fdatasync,rename,renameat,renameat2,flock,execve -o "$OUT/strace.txt" \
-        ${cmd[odoo-sizer]} >/dev/null 2>&1
+        ${cmd[sizer-disk]} >/dev/null 2>&1
     awk '{ name = $1; sub(/\(.*/, "", name); t = $NF; gsub(/[<>]/, "", t)
            if (name == "fsync") { n++; name = (n == 1 ? "fsync-file" : "fsync-dir") }
            print name, t }' "$OUT/strace.txt" >> "$OUT/syscalls.txt"
 done
-${prep[odoo-sizer]}
-strace -c -o "$OUT/strace-c.txt" ${cmd[odoo-sizer]} >/dev/null 2>&1
+${prep[sizer-disk]}
+strace -c -o "$OUT/strace-c.txt" ${cmd[sizer-disk]} >/dev/null 2>&1
 syscall_count=$(awk '$NF == "total" { print $(NF-2) }' "$OUT/strace-c.txt")
 
 # --- 6. sizes ------------------------------------------------------------------------------------------------
