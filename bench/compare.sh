@@ -91,6 +91,8 @@ cmd[python-disk]=$(python_job "$RUN/python.conf");        prep[python-disk]="cp 
 cmd[shell-disk]=$(shell_job "$RUN/shell.conf");           prep[shell-disk]="cp $CONF $RUN/shell.conf"
 echo
 echo "== 2. hyperfine: $ROUNDS rounds x $RUNS runs of each command, rotating the order"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
 for ((r = 0; r < ROUNDS; r++)); do
     args=()
     for ((i = 0; i < ${#names[@]}; i++)); do
@@ -100,6 +102,8 @@ for ((r = 0; r < ROUNDS; r++)); do
     hyperfine -N --style basic --warmup 5 --runs "$RUNS" --export-json "$OUT/rounds/round-$r.json" "${args[@]}" \
         | grep -E '^(Benchmark|  Time)' || true
 done
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- 3. peak RSS --------------------------------------------------------------------------------------------
 echo
@@ -164,7 +168,8 @@ cat > "$OUT/facts.json" <<EOF
 {"runs": $RUNS, "rounds": $ROUNDS, "python": "$("$PY" --version 2>&1)", "hyperfine": "$(hyperfine --version)",
  "shell_byte_identical": $shell_identical, "python_check": $python_check, "shell_check": $shell_check,
  "syscall_count": ${syscall_count:-null}, "binary_bytes": $binary_bytes, "image_bytes": $image_bytes,
- "test_image_bytes": $test_image_bytes}
+ "test_image_bytes": $test_image_bytes, "started": "$started", "load_before": "$load_before",
+ "load_after": "$load_after"}
 EOF
 "$PY" bench/collect.py "$OUT"
 echo "results: $OUT/compare.json"

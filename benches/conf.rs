@@ -63,7 +63,12 @@ fn conf(c: &mut Criterion) {
         .iter()
         .map(|&n| (n, support::odoo_conf(n).into_bytes()))
         .collect();
-    for (_, bytes) in &inputs {
+    for (n, bytes) in &inputs {
+        assert_eq!(
+            bytes.iter().filter(|b| **b == b'\n').count(),
+            *n,
+            "generated line count"
+        );
         // Every input must be a file apply accepts and edits: otherwise the bench measures a refusal.
         let doc = Document::parse(bytes);
         assert!(doc.is_loadable() && doc.issues().is_empty());

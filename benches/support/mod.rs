@@ -226,13 +226,3 @@ pub fn mountinfo_of(n: usize) -> String {
     }
     out
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn sizes_are_exact() {
-        for n in super::SIZES {
-            assert_eq!(super::odoo_conf(n).lines().count(), n);
-        }
-    }
-}
