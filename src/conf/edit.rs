@@ -281,6 +281,11 @@ fn canonical_parts<'c>(content: &'c [u8], keys: &[&str]) -> Option<(Canonical, &
 }
 
 fn validate_value(key: &str, value: &str) -> Result<(), EditError> {
+    // Printable ASCII that neither starts nor ends with a space passes every check below.
+    let plain = value.bytes().all(|b| (b' '..=b'~').contains(&b));
+    if plain && !value.starts_with(' ') && !value.ends_with(' ') {
+        return Ok(());
+    }
     let reason = if value.contains(['\n', '\r']) {
         Some("contains a line break; Odoo would read the next line as a new line of the file")
     } else if value.contains([
@@ -302,6 +307,11 @@ fn validate_value(key: &str, value: &str) -> Result<(), EditError> {
 }
 
 fn validate_key(key: &str) -> Result<(), EditError> {
+    // The usual option names (lower-case ASCII letters, digits, `_`, `.`, `-`) pass every check below.
+    let plain = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-');
+    if !key.is_empty() && key.bytes().all(plain) {
+        return Ok(());
+    }
     let reason = if key.is_empty() {
         Some("is empty")
     } else if pychar::lower(key) != key {
@@ -819,12 +829,26 @@ fn verify(
     names.push(DEFAULT_SECTION);
     for name in names {
         if name == section {
-            let mut want: BTreeMap<&str, &str> = before.own_pairs(name).collect();
+            // Key-sorted pairs compare like maps: a section's keys are unique (one per slot), and so are
+            // the edit's keys (checked by set_many).
+            let by_key = |a: &(&str, &str), b: &(&str, &str)| a.0.cmp(b.0);
+            let mut want_sorted: Vec<(&str, &str)> = before.own_pairs(name).collect();
+            want_sorted.sort_unstable_by(by_key);
             for (k, v) in expected {
-                want.insert(k, v);
+                match want_sorted.binary_search_by(|(key, _)| (*key).cmp(k.as_str())) {
+                    Ok(i) => {
+                        if let Some(pair) = want_sorted.get_mut(i) {
+                            pair.1 = v;
+                        }
+                    }
+                    Err(i) => want_sorted.insert(i, (k, v)),
+                }
             }
-            let got: BTreeMap<&str, &str> = after.own_pairs(name).collect();
-            if got != want {
+            let mut got_sorted: Vec<(&str, &str)> = after.own_pairs(name).collect();
+            got_sorted.sort_unstable_by(by_key);
+            if got_sorted != want_sorted {
+                let want: BTreeMap<&str, &str> = want_sorted.into_iter().collect();
+                let got: BTreeMap<&str, &str> = got_sorted.into_iter().collect();
                 let differ: Vec<&&str> = want
                     .keys()
                     .chain(got.keys())
