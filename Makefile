@@ -27,7 +27,7 @@ export ODOO_SIZER_TEST_POSTGRES_IMAGE := $(TEST_POSTGRES_IMAGE)
 export ODOO_SIZER_VALIDATORS_VENV := $(CURDIR)/$(VENV)
 
 .PHONY: all build run static test-image test-odoo-image test-postgres-image deps validators test unit lint fmt clippy clean \
-	fuzz fuzz-tool fuzz-build fuzz-replay fuzz-cmin bench-inspect
+	fuzz fuzz-tool fuzz-build fuzz-replay fuzz-cmin bench bench-fixture bench-inspect
 
 all: build
 
@@ -204,6 +204,20 @@ unit:
 ## stand-in image); prints the Markdown for BENCHMARKS.md's "inspect" section.
 bench-inspect: build test-image
 	bench/inspect.sh
+## make bench: Criterion benches of the pure core, instruction counts (callgrind), the whole-process
+## comparison with the Python and shell baselines, binary and image sizes, cost per crate; writes the
+## generated part of BENCHMARKS.md. Not part of `make test`. Installs hyperfine, time, valgrind and strace
+## (Debian) and cargo-bloat (crates.io) when missing. Results of every step stay under target/bench/.
+bench: static
+	$(CARGO) bench --bench conf --bench core -- --warm-up-time 1 --measurement-time 5
+	bench/icount.sh
+	bench/compare.sh
+	bench/bloat.sh
+	python3 bench/report.py
+
+## Regenerates bench/odoo.conf (the 400-line file of bench/compare.sh) from benches/support/mod.rs.
+bench-fixture:
+	ODOO_SIZER_BENCH_REGENERATE=1 $(CARGO) bench --bench conf -- --test
 
 clean:
 	$(CARGO) clean

@@ -87,7 +87,10 @@ pub struct GlobalArgs {
     pub log_format: LogFormat,
 }
 
+/// `defer`: each subcommand's arguments are only built when that subcommand runs (or its help is shown),
+/// not for every start: `apply` at every container start does not pay for building `detect` and `plan`.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Show the CPU and memory limits this container really has, and where each value comes from
     #[command(after_help = DETECT_EXAMPLES)]
@@ -310,7 +313,9 @@ fn parse_filter_arg(value: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The config file to size: `--config`, else $ODOO_RC, else /etc/odoo/odoo.conf.
+// The config file to size: `--config`, else $ODOO_RC, else /etc/odoo/odoo.conf.
+// (A plain comment: with `defer`, a doc comment here would become the about text of every
+// subcommand that flattens it, replacing the subcommand's own.)
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConfigArg {
     /// The odoo.conf to read [default: $ODOO_RC, else /etc/odoo/odoo.conf]
@@ -395,7 +400,9 @@ pub struct PlanCmdArgs {
     pub format: PlanFormat,
 }
 
-/// The sizing model's knobs and pins; shared by every command that plans (plan, apply, init, inspect).
+// The sizing model's knobs and pins; shared by every command that plans (plan, apply, init, inspect).
+// (A plain comment: with `defer`, a doc comment here would become the about text of every
+// subcommand that flattens it, replacing the subcommand's own.)
 #[derive(Debug, Args, Clone)]
 pub struct PlanArgs {
     /// Concurrent users; caps HTTP workers at ceil(users / users-per-worker)
@@ -567,7 +574,9 @@ pub struct LintArgs {
     pub pg_max_connections: Option<u32>,
 }
 
-/// Where the limits come from: the machine (or a fixture root), and explicit overrides.
+// Where the limits come from: the machine (or a fixture root), and explicit overrides.
+// (A plain comment: with `defer`, a doc comment here would become the about text of every
+// subcommand that flattens it, replacing the subcommand's own.)
 #[derive(Debug, Args, Clone, Default)]
 pub struct LimitArgs {
     /// Read proc/self/cgroup, proc/self/mountinfo, proc/self/status, proc/meminfo and the cgroup files

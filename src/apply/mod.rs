@@ -97,7 +97,7 @@ impl Outcome {
     /// True when writing would change the file (or create it).
     pub fn changed(&self) -> bool {
         match &self.original {
-            Some(before) => before[..] != self.document.render()[..],
+            Some(before) => before[..] != *self.document.as_bytes(),
             None => true,
         }
     }
@@ -130,7 +130,13 @@ impl Prepared {
     /// Odoo `version` could not load or would ignore.
     pub fn new(original: Option<&[u8]>, version: OdooVersion, fix: bool) -> Result<Prepared, Refused> {
         let bytes = original.unwrap_or_default();
-        if let Some(offset) = bytes.iter().position(|b| *b == 0) {
+        // `contains` is a word-at-a-time memchr; the offset is only needed when there is a NUL.
+        let nul = if bytes.contains(&0) {
+            bytes.iter().position(|b| *b == 0)
+        } else {
+            None
+        };
+        if let Some(offset) = nul {
             let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
             return Err(Refused {
                 refusals: vec![Refusal {

@@ -108,11 +108,12 @@ pub fn size_file(
 
     let written = match &destination {
         Some(file) => {
-            let bytes = outcome.bytes();
-            if file.content.as_deref() == Some(&bytes[..]) {
+            // The edited document's bytes, written without another copy.
+            let bytes = outcome.document.as_bytes();
+            if file.content.as_deref() == Some(bytes) {
                 None
             } else {
-                Some(file.replace(&bytes, source_mode)?)
+                Some(file.replace(bytes, source_mode)?)
             }
         }
         None => None,

@@ -112,8 +112,6 @@ pub(crate) struct Section {
     pub(crate) entries: Vec<usize>,
     /// Python's dict: one slot per key in first-seen order, holding the entry that wins (the last).
     pub(crate) effective: Vec<usize>,
-    /// Line of the first entry of each slot (for duplicate messages).
-    first_line: Vec<usize>,
     /// Key hash → slot. Keys are compared on lookup, so a hash collision only costs a linear scan.
     index: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
 }
@@ -134,6 +132,26 @@ fn key_hash(key: &str) -> u64 {
     })
 }
 
+/// FNV-1a for the section names (looked up for every header and by every query; SipHash would dominate).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 /// The index's keys are already hashes.
 #[derive(Default)]
 struct PassThrough(u64);
@@ -152,18 +170,56 @@ impl Hasher for PassThrough {
     }
 }
 
-fn text_of<'a>(src: &'a [u8], t: &'a Text) -> &'a str {
+/// The document's bytes, kept as a `String` when they are valid UTF-8 (nearly always), so that the text of
+/// a span is taken without validating it again. Dereferences to the bytes.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Source {
+    /// `text` is `bytes` as text when they are valid UTF-8.
+    fn new(bytes: &[u8], text: Option<&str>) -> Source {
+        match text {
+            Some(text) => Source::Text(text.to_owned()),
+            None => Source::Bytes(bytes.to_vec()),
+        }
+    }
+
+    /// The text of `start..end` when it is valid UTF-8 (on character boundaries).
+    fn str_at(&self, start: usize, end: usize) -> Option<&str> {
+        match self {
+            Source::Text(text) => text.get(start..end),
+            Source::Bytes(bytes) => std::str::from_utf8(bytes.get(start..end)?).ok(),
+        }
+    }
+}
+
+impl std::ops::Deref for Source {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Source::Text(text) => text.as_bytes(),
+            Source::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+fn text_of<'a>(src: &'a Source, t: &'a Text) -> &'a str {
     match t {
-        Text::Span(s, e) => src
-            .get(*s..*e)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or_default(),
+        Text::Span(s, e) => src.str_at(*s, *e).unwrap_or_default(),
         Text::Owned(s) => s,
     }
 }
 
 /// The slot of `key` in `section`, comparing keys (not just hashes).
-fn slot_of(src: &[u8], entries: &[Entry], section: &Section, key: &str) -> Option<usize> {
+fn slot_of(src: &Source, entries: &[Entry], section: &Section, key: &str) -> Option<usize> {
+    slot_of_hashed(src, entries, section, key, key_hash(key))
+}
+
+/// [`slot_of`] with the key's hash already computed.
+fn slot_of_hashed(src: &Source, entries: &[Entry], section: &Section, key: &str, hash: u64) -> Option<usize> {
     let key_of = |slot: usize| {
         section
             .effective
@@ -171,7 +227,7 @@ fn slot_of(src: &[u8], entries: &[Entry], section: &Section, key: &str) -> Optio
             .and_then(|&e| entries.get(e))
             .map(|e| text_of(src, &e.key))
     };
-    let slot = *section.index.get(&key_hash(key))?;
+    let slot = *section.index.get(&hash)?;
     if key_of(slot) == Some(key) {
         return Some(slot);
     }
@@ -204,10 +260,10 @@ pub(crate) struct Entry {
 /// [`Issue`]s, and [`Document::render`] returns the input unchanged.
 #[derive(Debug, Clone)]
 pub struct Document {
-    pub(crate) src: Vec<u8>,
+    pub(crate) src: Source,
     pub(crate) lines: Vec<Line>,
     pub(crate) sections: Vec<Section>,
-    section_index: HashMap<String, usize>,
+    section_index: HashMap<String, usize, BuildHasherDefault<Fnv>>,
     pub(crate) entries: Vec<Entry>,
     issues: Vec<Issue>,
     /// Where CPython's decoder fails on this file, when it is not valid UTF-8.
@@ -247,8 +303,11 @@ impl DecodeError {
     }
 }
 
-struct Parser {
+struct Parser<'a> {
     doc: Document,
+    /// The input as text when it is all valid UTF-8: every line is then valid too (lines end at ASCII
+    /// bytes), and its pieces are taken without decoding them again.
+    text: Option<&'a str>,
     cur_section: Option<usize>,
     /// Entry whose value continuation lines extend (Python's truthy `optname`).
     cur_entry: Option<usize>,
@@ -257,16 +316,52 @@ struct Parser {
     reported_orphan: bool,
 }
 
+/// `String::from_utf8_lossy`, with the fast validation of `str::from_utf8` for the common valid case.
 fn lossy(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    match std::str::from_utf8(b) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
-impl Parser {
+/// The text of `src[start..end]`: a slice of `text` (the whole input, when valid UTF-8), else decoded
+/// lossily as before.
+fn piece<'a>(text: Option<&'a str>, src: &'a [u8], start: usize, end: usize) -> Cow<'a, str> {
+    match text.and_then(|t| t.get(start..end)) {
+        Some(piece) => Cow::Borrowed(piece),
+        None => lossy(src.get(start..end).unwrap_or_default()),
+    }
+}
+
+/// The index of the first `\n` or `\r` in `b`, skipping eight bytes at a time while none of them is one.
+fn find_line_break(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // True when some byte of `x` is zero (exact as a yes/no answer).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let mut offset = 0;
+    for chunk in b.chunks_exact(8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(bytes);
+        if has_zero(word ^ (ONES * u64::from(b'\n'))) || has_zero(word ^ (ONES * u64::from(b'\r'))) {
+            break;
+        }
+        offset += 8;
+    }
+    let rest = b.get(offset..)?;
+    rest.iter()
+        .position(|&c| c == b'\n' || c == b'\r')
+        .map(|p| offset + p)
+}
+
+impl Parser<'_> {
     fn line(&mut self, start: usize, content_end: usize, end: usize, ending: LineEnding) {
         let idx = self.doc.lines.len();
         let src = &self.doc.src;
         let content = src.get(start..content_end).unwrap_or_default();
-        let utf8 = std::str::from_utf8(content).is_ok();
+        let utf8 = self.text.is_some() || std::str::from_utf8(content).is_ok();
         if !utf8 {
             self.doc.issues.push(Issue {
                 line: idx + 1,
@@ -304,7 +399,7 @@ impl Parser {
             Some(b'#' | b';') => line.kind = Kind::Comment,
             Some(_) => match self.cur_entry {
                 Some(e) if indent > self.indent_level => {
-                    let part = lossy(src.get(text_start..text_end).unwrap_or_default());
+                    let part = piece(self.text, src, text_start, text_end);
                     if let Some(entry) = self.doc.entries.get_mut(e) {
                         let mut value = match std::mem::replace(&mut entry.value, Text::Owned(String::new()))
                         {
@@ -337,7 +432,7 @@ impl Parser {
         let src = &self.doc.src;
         let text = src.get(ts..te).unwrap_or_default();
         if let Some(name_end) = header_end(text) {
-            let name = lossy(text.get(1..name_end).unwrap_or_default()).into_owned();
+            let name = piece(self.text, src, ts + 1, ts + name_end).into_owned();
             self.header(idx, name);
             return Kind::Header;
         }
@@ -363,17 +458,22 @@ impl Parser {
         let delim = ts + rel;
         let key_end = pychar::rstrip(src, ts, delim);
         let value_start = pychar::lstrip(src, delim + 1, te);
-        let raw_key = lossy(src.get(ts..key_end).unwrap_or_default());
-        let key = match (utf8, pychar::lower(&raw_key)) {
+        let raw_key = piece(self.text, src, ts, key_end);
+        let lowered = pychar::lower(&raw_key);
+        let key = match (utf8, &lowered) {
             (true, Cow::Borrowed(_)) => Text::Span(ts, key_end),
-            (_, lowered) => Text::Owned(lowered.into_owned()),
+            (_, lowered) => Text::Owned(lowered.to_string()),
         };
         let value = if utf8 {
             Text::Span(value_start, te)
         } else {
             Text::Owned(lossy(src.get(value_start..te).unwrap_or_default()).into_owned())
         };
-        let key_str = text_of(src, &key);
+        // The key's text as stored (a span of a valid line is `raw_key` itself: no second decoding).
+        let key_str: &str = match &key {
+            Text::Span(..) => &raw_key,
+            Text::Owned(owned) => owned,
+        };
         let empty_key = key_str.is_empty();
         let eid = self.doc.entries.len();
         if in_section && empty_key {
@@ -385,9 +485,17 @@ impl Parser {
         if let Some(sid) = self.cur_section {
             if let Some(section) = self.doc.sections.get_mut(sid) {
                 section.entries.push(eid);
-                match slot_of(src, &self.doc.entries, section, key_str) {
+                let hash = key_hash(key_str);
+                match slot_of_hashed(src, &self.doc.entries, section, key_str, hash) {
                     Some(slot) => {
-                        let first_line = section.first_line.get(slot).map_or(idx + 1, |l| l + 1);
+                        // The slot's first entry is the earliest entry of the section with this key (rare:
+                        // searched only for a duplicate, instead of recording it for every key).
+                        let first_line = section
+                            .entries
+                            .iter()
+                            .filter_map(|&e| self.doc.entries.get(e))
+                            .find(|e| text_of(src, &e.key) == key_str)
+                            .map_or(idx + 1, |e| e.line + 1);
                         self.doc.issues.push(Issue {
                             line: idx + 1,
                             kind: IssueKind::DuplicateOption {
@@ -401,12 +509,8 @@ impl Parser {
                         }
                     }
                     None => {
-                        section
-                            .index
-                            .entry(key_hash(key_str))
-                            .or_insert(section.effective.len());
+                        section.index.entry(hash).or_insert(section.effective.len());
                         section.effective.push(eid);
-                        section.first_line.push(idx);
                     }
                 }
             }
@@ -455,7 +559,6 @@ impl Parser {
                     headers: vec![idx],
                     entries: Vec::new(),
                     effective: Vec::new(),
-                    first_line: Vec::new(),
                     index: HashMap::default(),
                 });
                 sid
@@ -480,16 +583,19 @@ pub(crate) fn header_end(text: &[u8]) -> Option<usize> {
 impl Document {
     /// Parses a file's bytes. Total: never fails and never panics; see [`Document::issues`].
     pub fn parse(bytes: &[u8]) -> Document {
+        let text = std::str::from_utf8(bytes).ok();
         let mut parser = Parser {
             doc: Document {
-                src: bytes.to_vec(),
-                lines: Vec::new(),
+                src: Source::new(bytes, text),
+                // Room for the lines of a typical file (~30 bytes per line) without regrowing.
+                lines: Vec::with_capacity(bytes.len() / 24 + 1),
                 sections: Vec::new(),
-                section_index: HashMap::new(),
-                entries: Vec::new(),
+                section_index: HashMap::default(),
+                entries: Vec::with_capacity(bytes.len() / 64 + 1),
                 issues: Vec::new(),
                 decode_error: None,
             },
+            text,
             cur_section: None,
             cur_entry: None,
             indent_level: 0,
@@ -499,7 +605,7 @@ impl Document {
         let mut pos = 0;
         while pos < len {
             let rest = bytes.get(pos..).unwrap_or_default();
-            let (content_end, end, ending) = match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            let (content_end, end, ending) = match find_line_break(rest) {
                 None => (len, len, LineEnding::None),
                 Some(rel) => {
                     let at = pos + rel;
@@ -532,7 +638,7 @@ impl Document {
 
     /// The document's bytes: the parsed input, byte for byte, or the result of the edits made since.
     pub fn render(&self) -> Vec<u8> {
-        self.src.clone()
+        self.src.to_vec()
     }
 
     /// The document's bytes without copying.
@@ -542,7 +648,10 @@ impl Document {
 
     /// The document as text when it is valid UTF-8.
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.src).ok()
+        match &self.src {
+            Source::Text(text) => Some(text),
+            Source::Bytes(bytes) => std::str::from_utf8(bytes).ok(),
+        }
     }
 
     /// Every problem found, in line order. Empty when Python reads the file without error.
@@ -740,6 +849,12 @@ impl Document {
             }
         }
         Some(values)
+    }
+
+    /// The section's own `(key, value)` pairs in order, without copying them; none when the section does
+    /// not exist.
+    pub(crate) fn own_pairs<'a>(&'a self, section: &str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.section(section).into_iter().flat_map(move |s| self.pairs(s))
     }
 
     /// The section's own keys, without inheritance (`parser._sections[section]`).

@@ -177,7 +177,21 @@ impl Plan {
         let mut out = Vec::with_capacity(doc.src.len() + 256);
         let mut next_line = 1usize;
         let count = doc.lines.len();
-        for pos in 0..=count {
+        let mut pos = 0usize;
+        while pos <= count {
+            // Lines up to the next edit are copied in one piece: lines are contiguous in the source, each
+            // with its terminator.
+            let next_insert = self.insert.range(pos..).next().map_or(count, |(k, _)| *k);
+            let next_replace = self.replace.range(pos..).next().map_or(count, |(k, _)| *k);
+            let next = next_insert.min(next_replace).min(count);
+            if next > pos {
+                let start = doc.lines.get(pos).map_or(0, |l| l.start);
+                let end = doc.lines.get(next - 1).map_or(start, |l| l.end);
+                out.extend_from_slice(doc.src.get(start..end).unwrap_or_default());
+                next_line += next - pos;
+                pos = next;
+                continue;
+            }
             if let Some(inserts) = self.insert.get(&pos) {
                 let at_end = pos == count;
                 if at_end && count > 0 && doc.lines.last().is_some_and(|l| l.ending == LineEnding::None) {
@@ -197,7 +211,10 @@ impl Plan {
                     next_line += 1;
                 }
             }
-            let Some(line) = doc.lines.get(pos) else { continue };
+            let Some(line) = doc.lines.get(pos) else {
+                pos += 1;
+                continue;
+            };
             match self.replace.get(&pos) {
                 Some((content, change)) => {
                     out.extend_from_slice(content);
@@ -209,12 +226,14 @@ impl Plan {
             }
             out.extend_from_slice(line.ending.as_bytes());
             next_line += 1;
+            pos += 1;
         }
         (out, next_line - 1)
     }
 }
 
 /// A canonical commented line: where its value is, relative to the line start.
+#[derive(Clone, Copy)]
 struct Canonical {
     /// Bytes of the comment prefix to drop (`;` or `#`, plus one optional space).
     prefix: usize,
@@ -223,7 +242,9 @@ struct Canonical {
     value_end: usize,
 }
 
-fn canonical_comment(content: &[u8], key: &str) -> Option<Canonical> {
+/// The canonical commented line `content` and its key as written, when that key may be one of `keys`
+/// (the caller compares the lower-cased key; a key that is none of them in any case is rejected early).
+fn canonical_parts<'c>(content: &'c [u8], keys: &[&str]) -> Option<(Canonical, &'c str)> {
     let len = content.len();
     if !matches!(content.first(), Some(b';' | b'#')) {
         return None;
@@ -239,24 +260,32 @@ fn canonical_comment(content: &[u8], key: &str) -> Option<Canonical> {
             .iter()
             .position(|&c| c == b'=' || c == b':')?;
     let key_end = pychar::rstrip(content, prefix, delim);
-    let raw_key = std::str::from_utf8(content.get(prefix..key_end)?).ok()?;
-    if pychar::lower(raw_key) != key {
+    let raw = content.get(prefix..key_end)?;
+    // An ASCII key lower-cases to one of `keys` only if it equals it up to ASCII case: skip the rest.
+    if raw.is_ascii() && !keys.iter().any(|k| raw.eq_ignore_ascii_case(k.as_bytes())) {
         return None;
     }
+    let raw_key = std::str::from_utf8(raw).ok()?;
     let (value_start, value_end, _) = pychar::strip(content, delim + 1, len);
     let value = content.get(value_start..value_end)?;
     if value.is_empty() || (value_start..value_end).any(|i| pychar::space_len_at(content, i) > 0) {
         return None;
     }
-    Some(Canonical {
+    let canonical = Canonical {
         prefix,
         delim,
         value_start,
         value_end,
-    })
+    };
+    Some((canonical, raw_key))
 }
 
 fn validate_value(key: &str, value: &str) -> Result<(), EditError> {
+    // Printable ASCII that neither starts nor ends with a space passes every check below.
+    let plain = value.bytes().all(|b| (b' '..=b'~').contains(&b));
+    if plain && !value.starts_with(' ') && !value.ends_with(' ') {
+        return Ok(());
+    }
     let reason = if value.contains(['\n', '\r']) {
         Some("contains a line break; Odoo would read the next line as a new line of the file")
     } else if value.contains([
@@ -278,6 +307,11 @@ fn validate_value(key: &str, value: &str) -> Result<(), EditError> {
 }
 
 fn validate_key(key: &str) -> Result<(), EditError> {
+    // The usual option names (lower-case ASCII letters, digits, `_`, `.`, `-`) pass every check below.
+    let plain = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-');
+    if !key.is_empty() && key.bytes().all(plain) {
+        return Ok(());
+    }
     let reason = if key.is_empty() {
         Some("is empty")
     } else if pychar::lower(key) != key {
@@ -387,6 +421,20 @@ impl Document {
         let mut plan = Plan::default();
         let mut added: Vec<(String, String)> = Vec::new();
         let sid = self.section_id(section);
+        // The commented defaults of the keys that have no active entry, found in one pass.
+        let missing: Vec<&str> = settings
+            .iter()
+            .map(|(key, _)| key.as_str())
+            .filter(|key| self.entry(section, key).is_none())
+            .collect();
+        let mut canonicals = match sid {
+            Some(sid) => self.find_canonicals(sid, &missing),
+            None => Vec::new(),
+        };
+        let mut canonical_of = |key: &str| {
+            let slot = missing.iter().position(|k| *k == key)?;
+            canonicals.get_mut(slot).and_then(Option::take)
+        };
         for (key, value) in &settings {
             if let Some(entry) = self.entry(section, key) {
                 if entry.has_continuation() {
@@ -419,7 +467,7 @@ impl Document {
                     before: Some(idx + 1),
                     after: 0,
                 });
-            } else if let Some((idx, canonical)) = sid.and_then(|sid| self.find_canonical(sid, key)) {
+            } else if let Some((idx, canonical)) = canonical_of(key) {
                 let content = self.line_content(idx);
                 let mut new = Vec::with_capacity(content.len() + value.len());
                 let body = |from: usize, to: usize| content.get(from..to).unwrap_or_default();
@@ -505,16 +553,27 @@ impl Document {
         out
     }
 
-    /// The last canonical commented line for `key` in section `sid` that is safe to uncomment.
-    fn find_canonical(&self, sid: usize, key: &str) -> Option<(usize, Canonical)> {
-        let mut found = None;
+    /// For each of `keys`, the last canonical commented line for it in section `sid` that is safe to
+    /// uncomment: one pass over the lines for all keys (each line names one key).
+    fn find_canonicals(&self, sid: usize, keys: &[&str]) -> Vec<Option<(usize, Canonical)>> {
+        let mut found: Vec<Option<(usize, Canonical)>> = vec![None; keys.len()];
+        if keys.is_empty() {
+            return found;
+        }
         for (idx, line) in self.lines.iter().enumerate() {
             if line.section != Some(sid) || line.kind != Kind::Comment || line.text_start != line.start {
                 continue;
             }
-            if let Some(c) = canonical_comment(self.line_content(idx), key) {
-                if self.uncomment_is_safe(idx) {
-                    found = Some((idx, c));
+            let Some((canonical, raw_key)) = canonical_parts(self.line_content(idx), keys) else {
+                continue;
+            };
+            let lowered = pychar::lower(raw_key);
+            let Some(slot) = keys.iter().position(|k| *k == lowered) else {
+                continue;
+            };
+            if self.uncomment_is_safe(idx) {
+                if let Some(f) = found.get_mut(slot) {
+                    *f = Some((idx, canonical));
                 }
             }
         }
@@ -769,16 +828,28 @@ fn verify(
     let mut names = sections;
     names.push(DEFAULT_SECTION);
     for name in names {
-        let old = before.own_values(name).unwrap_or_default();
-        let new = after.own_values(name).unwrap_or_default();
         if name == section {
-            let mut want: BTreeMap<String, String> = old.into_pairs().into_iter().collect();
+            // Key-sorted pairs compare like maps: a section's keys are unique (one per slot), and so are
+            // the edit's keys (checked by set_many).
+            let by_key = |a: &(&str, &str), b: &(&str, &str)| a.0.cmp(b.0);
+            let mut want_sorted: Vec<(&str, &str)> = before.own_pairs(name).collect();
+            want_sorted.sort_unstable_by(by_key);
             for (k, v) in expected {
-                want.insert(k.clone(), v.clone());
+                match want_sorted.binary_search_by(|(key, _)| (*key).cmp(k.as_str())) {
+                    Ok(i) => {
+                        if let Some(pair) = want_sorted.get_mut(i) {
+                            pair.1 = v;
+                        }
+                    }
+                    Err(i) => want_sorted.insert(i, (k, v)),
+                }
             }
-            let got: BTreeMap<String, String> = new.into_pairs().into_iter().collect();
-            if got != want {
-                let differ: Vec<&String> = want
+            let mut got_sorted: Vec<(&str, &str)> = after.own_pairs(name).collect();
+            got_sorted.sort_unstable_by(by_key);
+            if got_sorted != want_sorted {
+                let want: BTreeMap<&str, &str> = want_sorted.into_iter().collect();
+                let got: BTreeMap<&str, &str> = got_sorted.into_iter().collect();
+                let differ: Vec<&&str> = want
                     .keys()
                     .chain(got.keys())
                     .filter(|k| want.get(*k) != got.get(*k))
@@ -794,7 +865,7 @@ fn verify(
                         .join(", ")
                 )));
             }
-        } else if old != new {
+        } else if !before.own_pairs(name).eq(after.own_pairs(name)) {
             return Err(EditError::Verification(format!(
                 "the edit would change values in [{name}]"
             )));

@@ -72,6 +72,12 @@ pub fn space_len_before(b: &[u8], end: usize) -> usize {
     if end == 0 || end > b.len() {
         return 0;
     }
+    // An ASCII byte is never the end of a multi-byte character: only the 1-byte case can match.
+    if let Some(&last) = b.get(end - 1) {
+        if last.is_ascii() {
+            return space_len_at(b, end - 1);
+        }
+    }
     for len in [1usize, 2, 3] {
         if end >= len && space_len_at(b, end - len) == len {
             return len;
@@ -152,6 +158,10 @@ fn unknown_to_python(c: char) -> bool {
 /// data, handled by splitting at the characters Python does not know (to Python they are unassigned, hence
 /// neither cased nor case-ignorable, so they end a word for the final-sigma rule exactly like a string end).
 pub fn lower(s: &str) -> Cow<'_, str> {
+    // The common case in one pass: ASCII without upper case.
+    if !s.bytes().any(|b| !b.is_ascii() || b.is_ascii_uppercase()) {
+        return Cow::Borrowed(s);
+    }
     if s.is_ascii() {
         if s.bytes().any(|b| b.is_ascii_uppercase()) {
             return Cow::Owned(s.to_ascii_lowercase());

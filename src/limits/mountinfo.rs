@@ -34,14 +34,29 @@ pub struct BadLine {
 
 /// Parses the whole file; malformed lines are returned separately.
 pub fn parse(content: &str) -> (Vec<Mount>, Vec<BadLine>) {
+    parse_filtered(content, |_| true)
+}
+
+/// [`parse`] keeping only the mounts whose filesystem type is `cgroup` or `cgroup2` (all that cgroup
+/// discovery looks at): the other lines are checked for their shape (so malformed lines are reported
+/// exactly as by `parse`) but not copied. On a host, most of mountinfo is overlay, nsfs and bind mounts.
+pub fn parse_cgroup(content: &str) -> (Vec<Mount>, Vec<BadLine>) {
+    parse_filtered(content, |fs_type| {
+        let fs_type = unescape_cow(fs_type);
+        fs_type == "cgroup" || fs_type == "cgroup2"
+    })
+}
+
+fn parse_filtered(content: &str, keep: impl Fn(&str) -> bool) -> (Vec<Mount>, Vec<BadLine>) {
     let mut mounts = Vec::new();
     let mut bad = Vec::new();
     for (index, raw) in content.lines().enumerate() {
         if raw.trim().is_empty() {
             continue;
         }
-        match parse_line(raw) {
-            Some(m) => mounts.push(m),
+        match Fields::of(raw) {
+            Some(fields) if keep(fields.fs_type()) => mounts.push(fields.to_mount()),
+            Some(_) => {}
             None => bad.push(BadLine {
                 line: index + 1,
                 text: raw.to_string(),
@@ -51,34 +66,72 @@ pub fn parse(content: &str) -> (Vec<Mount>, Vec<BadLine>) {
     (mounts, bad)
 }
 
+/// The fields of one line of the documented shape, still escaped and borrowed from it.
+struct Fields<'a> {
+    fields: Vec<&'a str>,
+    /// Index of the `-` that ends the optional fields.
+    separator: usize,
+}
+
+impl<'a> Fields<'a> {
+    fn of(raw: &'a str) -> Option<Fields<'a>> {
+        let fields: Vec<&'a str> = raw.split(' ').filter(|f| !f.is_empty()).collect();
+        // At least 6 fixed fields, the separator, then fs type and source.
+        let separator = fields.iter().skip(6).position(|f| *f == "-")? + 6;
+        fields.get(separator + 2)?;
+        let (root, mount_point) = (fields.get(3)?, fields.get(4)?);
+        // The root is a path for most file systems but not all (`net:[4026531833]` for nsfs mounts).
+        if root.is_empty() || !mount_point.starts_with('/') {
+            return None;
+        }
+        Some(Fields { fields, separator })
+    }
+
+    fn field(&self, index: usize) -> &'a str {
+        self.fields.get(index).copied().unwrap_or_default()
+    }
+
+    fn fs_type(&self) -> &'a str {
+        self.field(self.separator + 1)
+    }
+
+    fn to_mount(&self) -> Mount {
+        // Usually one field: joined (with the spaces WSL puts in them) only when there are several.
+        let super_options = match self.fields.get(self.separator + 3..) {
+            Some([one]) => unescape(one),
+            Some(rest) => unescape(&rest.join(" ")),
+            None => String::new(),
+        };
+        Mount {
+            root: unescape(self.field(3)),
+            mount_point: unescape(self.field(4)),
+            fs_type: unescape(self.fs_type()),
+            source: unescape(self.field(self.separator + 2)),
+            super_options,
+        }
+    }
+}
+
 /// Parses one line; `None` when it does not have the documented shape.
 pub fn parse_line(raw: &str) -> Option<Mount> {
-    let fields: Vec<&str> = raw.split(' ').filter(|f| !f.is_empty()).collect();
-    // At least 6 fixed fields, the separator, then fs type and source.
-    let separator = fields.iter().skip(6).position(|f| *f == "-")? + 6;
-    let fs_type = fields.get(separator + 1)?;
-    let source = fields.get(separator + 2)?;
-    let super_options = fields
-        .get(separator + 3..)
-        .map(|rest| rest.join(" "))
-        .unwrap_or_default();
-    let root = fields.get(3)?;
-    let mount_point = fields.get(4)?;
-    // The root is a path for most file systems but not all (`net:[4026531833]` for nsfs mounts).
-    if root.is_empty() || !mount_point.starts_with('/') {
-        return None;
+    Fields::of(raw).map(|f| f.to_mount())
+}
+
+/// [`unescape`] without a copy when there is nothing to decode.
+fn unescape_cow(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.contains('\\') {
+        std::borrow::Cow::Owned(unescape(field))
+    } else {
+        std::borrow::Cow::Borrowed(field)
     }
-    Some(Mount {
-        root: unescape(root),
-        mount_point: unescape(mount_point),
-        fs_type: unescape(fs_type),
-        source: unescape(source),
-        super_options: unescape(&super_options),
-    })
 }
 
 /// Decodes the kernel's octal escapes (`\040`, `\011`, `\012`, `\134`); anything else is kept as is.
 pub fn unescape(field: &str) -> String {
+    // Nearly every field has no escape at all.
+    if !field.contains('\\') {
+        return field.to_string();
+    }
     let bytes = field.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -99,7 +152,7 @@ pub fn unescape(field: &str) -> String {
         out.push(bytes[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]

@@ -61,7 +61,9 @@ impl FsRoot {
     pub fn read(&self, logical: &str) -> Result<String, String> {
         let path = self.resolve(logical);
         let file = std::fs::File::open(&path).map_err(|e| describe_io(logical, &e))?;
-        let mut bytes = Vec::new();
+        // proc and cgroup files report no size: start with room for a whole small file, so that it is
+        // read in one call instead of growing from 32 bytes.
+        let mut bytes = Vec::with_capacity(8192);
         file.take(MAX_READ_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| describe_io(logical, &e))?;
@@ -158,8 +160,9 @@ impl CgroupView {
         };
         let mounts = match root.read("/proc/self/mountinfo") {
             Ok(text) => {
-                let (mounts, bad) = mountinfo::parse(&text);
-                // Only lines that could be cgroup mounts matter.
+                // Only cgroup mounts are looked at, and only a malformed line that could be one is worth a
+                // warning (hosts list hundreds of overlay, nsfs and bind mounts).
+                let (mounts, bad) = mountinfo::parse_cgroup(&text);
                 for b in bad.into_iter().filter(|b| b.text.contains("cgroup")) {
                     warnings.push(format!(
                         "/proc/self/mountinfo line {}: cannot parse '{}'; ignored",
