@@ -175,7 +175,10 @@ pub fn odoo_conf(lines: usize) -> String {
         out.push(format!("port = {}", 8000 + j % 1000));
         out.push("channels = root:2,root.mail:1,root.report:1".to_string());
         out.push("timeout = 30".to_string());
-        out.push(format!("enabled = {}", if j.is_multiple_of(2) { "True" } else { "False" }));
+        out.push(format!(
+            "enabled = {}",
+            if j.is_multiple_of(2) { "True" } else { "False" }
+        ));
         j += 1;
     }
     out.truncate(lines.max(HEAD.lines().count()));
