@@ -242,9 +242,21 @@ fn ttin_mode_adjusts_workers_live_when_only_the_cpu_changes() {
         "{}",
         standin_log(&odoo)
     );
-    let d = w.wait_for(Duration::from_secs(5), "the update decision", |l| {
-        l["container"] == odoo.as_str() && l["trigger"] == "update" && l["decision"] == "applied"
-    });
+    // The decision that wrote the new workers: usually triggered by the update event, but the container's
+    // own start event (replayed: watch subscribes a second early) can reach it first.
+    let new_workers = two["workers"].clone();
+    let d = w.wait_for(
+        Duration::from_secs(5),
+        "the decision writing the new workers",
+        |l| {
+            l["container"] == odoo.as_str()
+                && l["decision"] == "applied"
+                && l["changes"].as_array().is_some_and(|c| {
+                    c.iter()
+                        .any(|c| c["key"] == "workers" && c["new"] == new_workers.as_str())
+                })
+        },
+    );
     assert_eq!(d["signal"], "SIGTTIN");
     assert_eq!(d["signals"], delta);
     std::thread::sleep(Duration::from_millis(500));
