@@ -7,10 +7,15 @@
 //! fsync of the directory. When a rename cannot replace the file — a single file bind-mounted into a
 //! container (`EBUSY`/`EXDEV`), a directory we may not create files in, or an owner we cannot give the new
 //! file — the file is rewritten IN PLACE (same inode, so owner and mode stay): the original content is first
-//! saved and fsynced to a journal in the temp directory, then the new content is written over the file,
-//! truncated and fsynced, then the journal is removed. A run that finds a journal (the previous one was
-//! killed mid-write) puts the original back before doing anything else, so the file is always either the
-//! old or the new version. Leftover temp files of killed runs are removed by the next run.
+//! saved and fsynced to a journal in the temp directory (with the new content, to recognise what an
+//! interrupted write can leave), then the new content is written over the file, truncated and fsynced,
+//! then the journal is removed. A run that finds a journal (the previous one was killed mid-write) puts
+//! the original back before doing anything else when the file holds what an interrupted write leaves (each
+//! byte from the old content, the new one, or a hole), so the file ends as either the old or the new
+//! version. A file that holds something else was edited since: it is left alone and the journal kept
+//! aside under a `.stale` name. The journal lives in `$TMPDIR`: a run killed mid-write whose temp
+//! directory is gone before the next run (a container recreated with its own `/tmp`) leaves a mixed file.
+//! Leftover temp files of killed runs are removed by the next run.
 //!
 //! Symlinks (Kubernetes ConfigMap `..data` links) are resolved and the final target is written. A file
 //! changed by someone else between our read and our write is never overwritten.
@@ -28,7 +33,9 @@ use std::time::{Duration, Instant};
 pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
 /// Suffix of our temp files, so that leftovers of killed runs can be recognised and removed.
 const TEMP_SUFFIX: &str = ".odoo-sizer.tmp";
-const JOURNAL_MAGIC: &[u8] = b"odoo-sizer in-place journal v1\n";
+/// Journals of version 1 (original content only) are still recovered.
+const JOURNAL_MAGIC_V1: &[u8] = b"odoo-sizer in-place journal v1\n";
+const JOURNAL_MAGIC: &[u8] = b"odoo-sizer in-place journal v2\n";
 /// How long to wait for another odoo-sizer process working on the same directory.
 const LOCK_WAIT: Duration = Duration::from_secs(60);
 /// Mode of a config file we create from nothing.
@@ -202,6 +209,9 @@ pub enum WriteMethod {
 pub enum Recovery {
     /// A previous run was killed during an in-place write; the original content was put back.
     RestoredFromJournal { journal: PathBuf },
+    /// A journal of an interrupted in-place write was found, but the file was changed since: it was left
+    /// alone and the journal (the content before that run) kept at `kept`.
+    KeptStaleJournal { kept: PathBuf },
     /// Temp files left by killed runs were removed.
     RemovedTempFiles(Vec<PathBuf>),
 }
@@ -230,8 +240,8 @@ impl ConfigFile {
         let dir = parent_dir(&target);
         let lock = DirLock::acquire(&dir)?;
         let mut recoveries = Vec::new();
-        if let Some(journal) = recover_in_place(&target)? {
-            recoveries.push(Recovery::RestoredFromJournal { journal });
+        if let Some(recovery) = recover_in_place(&target)? {
+            recoveries.push(recovery);
         }
         let removed = remove_stale_temp_files(&target);
         if !removed.is_empty() {
@@ -498,12 +508,57 @@ fn journal_path(target: &Path) -> PathBuf {
     std::env::temp_dir().join(format!("odoo-sizer-inplace-{hash:016x}.journal"))
 }
 
-fn journal_bytes(target: &Path, original: &[u8]) -> Vec<u8> {
-    let mut bytes = JOURNAL_MAGIC.to_vec();
+/// A journal: magic, the target's path, the original's length, the original, the new content.
+fn journal_bytes(target: &Path, original: &[u8], new: &[u8]) -> Vec<u8> {
+    let mut bytes = journal_header(JOURNAL_MAGIC, target);
+    bytes.extend_from_slice(format!("{}\n", original.len()).as_bytes());
+    bytes.extend_from_slice(original);
+    bytes.extend_from_slice(new);
+    bytes
+}
+
+fn journal_header(magic: &[u8], target: &Path) -> Vec<u8> {
+    let mut bytes = magic.to_vec();
     bytes.extend_from_slice(target.as_os_str().as_encoded_bytes());
     bytes.push(b'\n');
-    bytes.extend_from_slice(original);
     bytes
+}
+
+/// What a journal holds: the original content and, from version 2 on, the content being written.
+struct Journal<'a> {
+    original: &'a [u8],
+    new: Option<&'a [u8]>,
+}
+
+fn parse_journal<'a>(bytes: &'a [u8], target: &Path) -> Option<Journal<'a>> {
+    if let Some(rest) = bytes.strip_prefix(&journal_header(JOURNAL_MAGIC, target)[..]) {
+        let newline = rest.iter().position(|b| *b == b'\n')?;
+        let len: usize = std::str::from_utf8(rest.get(..newline)?).ok()?.parse().ok()?;
+        let contents = rest.get(newline + 1..)?;
+        let (original, new) = (contents.get(..len)?, contents.get(len..)?);
+        return Some(Journal {
+            original,
+            new: Some(new),
+        });
+    }
+    let original = bytes.strip_prefix(&journal_header(JOURNAL_MAGIC_V1, target)[..])?;
+    Some(Journal { original, new: None })
+}
+
+/// True when `current` is something an in-place write of `new` over `original` can leave when killed (or
+/// cut by a power loss) before it finished: a length between the two, and every byte the original's, the
+/// new content's, or zero (a hole in a file that was growing).
+fn interrupted_write(current: &[u8], original: &[u8], new: &[u8]) -> bool {
+    let (shorter, longer) = if original.len() <= new.len() {
+        (original.len(), new.len())
+    } else {
+        (new.len(), original.len())
+    };
+    (shorter..=longer).contains(&current.len())
+        && current
+            .iter()
+            .enumerate()
+            .all(|(i, b)| *b == 0 || original.get(i) == Some(b) || new.get(i) == Some(b))
 }
 
 /// Overwrites `target`'s content without replacing its inode, journaling the original first.
@@ -516,7 +571,7 @@ fn write_in_place(target: &Path, original: &[u8], content: &[u8]) -> Result<()> 
             .truncate(true)
             .mode(0o600)
             .open(&journal)?;
-        file.write_all(&journal_bytes(target, original))?;
+        file.write_all(&journal_bytes(target, original, content))?;
         file.sync_all()?;
         failpoint("inplace-after-journal")
     })();
@@ -547,16 +602,16 @@ fn overwrite(target: &Path, content: &[u8], with_failpoints: bool) -> Result<()>
         .map_err(|e| FileError::from_io(target, "write", e))
 }
 
-/// Puts back the original content when a previous in-place write was interrupted.
-fn recover_in_place(target: &Path) -> Result<Option<PathBuf>> {
+/// Puts back the original content when a previous in-place write was interrupted, unless the file was
+/// changed since (then the journal is kept aside and the file left alone).
+fn recover_in_place(target: &Path) -> Result<Option<Recovery>> {
     let journal = journal_path(target);
     let bytes = match std::fs::read(&journal) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(FileError::from_io(&journal, "read the journal", e)),
     };
-    let header = journal_bytes(target, b"");
-    let Some(original) = bytes.strip_prefix(&header[..]) else {
+    let Some(entry) = parse_journal(&bytes, target) else {
         // Not ours or not for this file (a hash collision): leave it alone.
         log::warn!(
             "{}: not a journal of {}; ignored",
@@ -565,14 +620,64 @@ fn recover_in_place(target: &Path) -> Result<Option<PathBuf>> {
         );
         return Ok(None);
     };
+    // One byte more than the longer version is enough to tell: such a file is neither, nor a mix.
+    let longest = entry.original.len().max(entry.new.map_or(0, <[u8]>::len));
+    let current = match File::open(target).and_then(|file| {
+        let mut bytes = Vec::new();
+        file.take(longest as u64 + 1).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }) {
+        Ok(current) => Some(current),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(FileError::from_io(target, "read", e)),
+    };
+    let remove =
+        |journal: &Path| std::fs::remove_file(journal).map_err(|e| FileError::from_io(journal, "remove", e));
+    match (&current, entry.new) {
+        // Nothing was written yet, or everything was: the run died around its own journal.
+        (Some(current), new) if current[..] == *entry.original || new == Some(&current[..]) => {
+            remove(&journal)?;
+            log::info!(
+                "{}: removed the journal of an in-place write that was interrupted before or after changing it ({})",
+                target.display(),
+                journal.display()
+            );
+            Ok(None)
+        }
+        (Some(current), Some(new)) if interrupted_write(current, entry.original, new) => {
+            restore(target, entry.original, &journal)
+        }
+        // Version 1 journals do not hold the new content: restore as they always did.
+        (Some(_), None) => restore(target, entry.original, &journal),
+        // The file was deleted or rewritten by someone else since the interrupted run.
+        _ => {
+            let mut kept = journal.clone().into_os_string();
+            kept.push(".stale");
+            let kept = PathBuf::from(kept);
+            std::fs::rename(&journal, &kept).map_err(|e| FileError::from_io(&journal, "rename", e))?;
+            log::warn!(
+                "{}: a previous run was interrupted while rewriting it in place, but the file was {} since; \
+                 it was left as it is, and its content before that run is kept in {}",
+                target.display(),
+                if current.is_some() { "changed" } else { "removed" },
+                kept.display()
+            );
+            Ok(Some(Recovery::KeptStaleJournal { kept }))
+        }
+    }
+}
+
+fn restore(target: &Path, original: &[u8], journal: &Path) -> Result<Option<Recovery>> {
     overwrite(target, original, false)?;
-    std::fs::remove_file(&journal).map_err(|e| FileError::from_io(&journal, "remove", e))?;
+    std::fs::remove_file(journal).map_err(|e| FileError::from_io(journal, "remove", e))?;
     log::warn!(
         "{}: a previous run was interrupted while rewriting it in place; its original content was restored from {}",
         target.display(),
         journal.display()
     );
-    Ok(Some(journal))
+    Ok(Some(Recovery::RestoredFromJournal {
+        journal: journal.to_path_buf(),
+    }))
 }
 
 /// Removes temp files that killed runs left next to `target` (only ours: `.NAME.*.odoo-sizer.tmp`).
@@ -672,19 +777,87 @@ mod tests {
         assert!(matches!(err, FileError::TooLarge { .. }), "{err}");
     }
 
+    const ORIGINAL: &[u8] = b"[options]\nworkers = 0\n; a comment that makes the old file longer\n";
+    const NEW: &[u8] = b"[options]\nworkers = 12\n";
+
+    /// A config at `path` holding `current`, with the journal of an in-place write of NEW over ORIGINAL.
+    fn killed_in_place_run(path: &Path, current: &[u8]) {
+        std::fs::write(path, current).expect("write");
+        std::fs::write(journal_path(path), journal_bytes(path, ORIGINAL, NEW)).expect("journal");
+    }
+
     #[test]
     fn interrupted_in_place_writes_are_rolled_back() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("odoo.conf");
-        std::fs::write(&path, b"[options]\nworkers = 2\nhalf-written").expect("write");
-        // What a killed in-place run leaves: the journal and a mixed file.
-        std::fs::write(
-            journal_path(&path),
-            journal_bytes(&path, b"[options]\nworkers = 0\n"),
-        )
-        .expect("journal");
+        // Killed after writing 21 bytes of the new content over the old one (the first 20 are the same).
+        let mut mixed = NEW[..21].to_vec();
+        mixed.extend_from_slice(&ORIGINAL[21..]);
+        killed_in_place_run(&path, &mixed);
         let file = ConfigFile::open(&path).expect("open");
-        assert_eq!(file.content.as_deref(), Some(&b"[options]\nworkers = 0\n"[..]));
+        assert_eq!(file.content.as_deref(), Some(ORIGINAL));
+        assert!(matches!(file.recoveries[0], Recovery::RestoredFromJournal { .. }));
+        assert!(!journal_path(&path).exists());
+    }
+
+    #[test]
+    fn every_state_a_killed_in_place_write_leaves_is_recognised() {
+        for (original, new) in [(ORIGINAL, NEW), (NEW, ORIGINAL)] {
+            for written in 0..=new.len() {
+                let mut current = new[..written].to_vec();
+                current.extend_from_slice(original.get(written..).unwrap_or_default());
+                assert!(interrupted_write(&current, original, new), "{written}");
+                // A hole where a growing file was not written yet (power loss).
+                if written < current.len() && original.len() <= written {
+                    current[written] = 0;
+                    assert!(interrupted_write(&current, original, new), "{written}");
+                }
+            }
+        }
+        assert!(!interrupted_write(b"[options]\nworkers = 7\n", ORIGINAL, NEW));
+        assert!(!interrupted_write(b"", ORIGINAL, NEW));
+    }
+
+    #[test]
+    fn a_write_that_finished_before_its_journal_was_removed_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("odoo.conf");
+        killed_in_place_run(&path, NEW);
+        let file = ConfigFile::open(&path).expect("open");
+        assert_eq!(file.content.as_deref(), Some(NEW));
+        assert!(file.recoveries.is_empty());
+        assert!(!journal_path(&path).exists());
+    }
+
+    #[test]
+    fn a_file_edited_after_an_interrupted_run_is_not_reverted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("odoo.conf");
+        let edited = b"[options]\nworkers = 7\n; fixed by hand after the crash\n";
+        killed_in_place_run(&path, edited);
+        let file = ConfigFile::open(&path).expect("open");
+        assert_eq!(file.content.as_deref(), Some(&edited[..]));
+        let kept = match &file.recoveries[..] {
+            [Recovery::KeptStaleJournal { kept }] => kept.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(!journal_path(&path).exists());
+        // The content before the interrupted run is still there for the user.
+        let journal = std::fs::read(&kept).expect("kept journal");
+        assert!(journal.windows(ORIGINAL.len()).any(|w| w == ORIGINAL));
+        std::fs::remove_file(kept).expect("clean up");
+    }
+
+    #[test]
+    fn version_1_journals_are_still_restored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("odoo.conf");
+        std::fs::write(&path, b"[options]\nworkers = 2\nhalf-written").expect("write");
+        let mut journal = journal_header(JOURNAL_MAGIC_V1, &path);
+        journal.extend_from_slice(ORIGINAL);
+        std::fs::write(journal_path(&path), journal).expect("journal");
+        let file = ConfigFile::open(&path).expect("open");
+        assert_eq!(file.content.as_deref(), Some(ORIGINAL));
         assert!(matches!(file.recoveries[0], Recovery::RestoredFromJournal { .. }));
         assert!(!journal_path(&path).exists());
     }

@@ -134,8 +134,8 @@ pub fn size_file(
 fn report_recoveries(file: &ConfigFile) {
     for recovery in &file.recoveries {
         match recovery {
-            // The writer already logged the restore with its journal's path.
-            Recovery::RestoredFromJournal { .. } => {}
+            // The writer already logged these with the journal's path.
+            Recovery::RestoredFromJournal { .. } | Recovery::KeptStaleJournal { .. } => {}
             Recovery::RemovedTempFiles(paths) => log::warn!(
                 "removed {} temp file(s) left next to {} by an interrupted run",
                 paths.len(),
