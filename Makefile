@@ -10,6 +10,8 @@ TEST_ODOO_IMAGE ?= odoo-sizer-test-odoo:dev
 TEST_POSTGRES_IMAGE ?= odoo-sizer-test-postgres:dev
 # The host's PostgreSQL major version (Debian's postgresql), copied into the stand-in PostgreSQL image.
 PG_MAJOR ?= $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)
+# Configs of the kill-at-every-write-step test in `make test` (3 processes each; the test alone defaults to 125).
+FAILPOINT_RUNS ?= 1000
 ODOO_CTX := target/test-odoo-context
 RUN_DIR := target/run
 # Debian packages the tests need (busybox-static: a shell for the stand-in Odoo test images; postgresql: a
@@ -135,8 +137,8 @@ lint: fmt clippy
 ## the replay of the fuzz corpus) plus fmt and clippy.
 test: deps validators lint test-image
 	$(CARGO) test --all-targets
-	@echo "== fault injection (failpoints compiled in)"
-	$(CARGO) test --features failpoints --test failpoints
+	@echo "== fault injection (failpoints compiled in): $(FAILPOINT_RUNS) configs, each written, killed, recovered"
+	FAILPOINT_RUNS=$(FAILPOINT_RUNS) $(CARGO) test --features failpoints --test failpoints
 
 ## Every file of fuzz/corpus/<target>/ and fuzz/regressions/<target>/ through the targets' checks, as a
 ## plain test: no cargo-fuzz, no libFuzzer (tests/fuzz_corpus.rs). Also part of `cargo test`.
