@@ -22,6 +22,37 @@ pub fn request_line(stream: &mut UnixStream) -> Option<String> {
     Some(text.lines().next().unwrap_or_default().to_string())
 }
 
+/// Reads a whole request from `stream`: its first line and its body (`Content-Length` bytes; empty
+/// without that header), for the requests that carry data (`PUT /containers/{id}/archive`).
+pub fn request(stream: &mut UnixStream) -> Option<(String, Vec<u8>)> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let end = loop {
+        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..end]).into_owned();
+    let length = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    while data.len() < end + length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    }
+    let line = head.lines().next().unwrap_or_default().to_string();
+    Some((line, data[end..end + length].to_vec()))
+}
+
 /// A fake engine at `dir/NAME`: `respond` gets each request line and returns the whole answer, or
 /// `None` to keep the connection open without answering (an engine that hangs).
 pub fn serve<F>(dir: &Path, name: &str, respond: F) -> PathBuf
