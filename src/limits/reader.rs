@@ -504,21 +504,53 @@ fn read_memory(root: &FsRoot, view: &CgroupView, warnings: &mut Vec<String>) -> 
     if let Some((v, source)) = high.best {
         effective.offer(v, source);
     }
-    match root
+    let from_proc = root
         .read("/proc/meminfo")
-        .and_then(|text| values::parse_meminfo_total(&text).map_err(|why| format!("/proc/meminfo: {why}")))
-    {
-        Ok(total) => {
-            memory.host_total_bytes = Some(total);
-            effective.offer(total, "/proc/meminfo (MemTotal)".to_string());
-        }
-        Err(why) => warnings.push(format!("host memory unknown: {why}")),
+        .and_then(|text| values::parse_meminfo_total(&text).map_err(|why| format!("/proc/meminfo: {why}")));
+    // Without /proc (a sandbox that does not mount it), the real filesystem still has sysinfo(2).
+    let from_sysinfo = || root.base.is_none().then(sysinfo_total_ram).flatten();
+    if let Some((total, source)) = host_memory(from_proc, from_sysinfo, warnings) {
+        memory.host_total_bytes = Some(total);
+        effective.offer(total, source.to_string());
     }
     if let Some((v, source)) = effective.best {
         memory.effective_bytes = Some(v);
         memory.source = Some(source);
     }
     memory
+}
+
+/// The machine's memory and where it came from: `MemTotal` of `/proc/meminfo`, else `sysinfo` (the same
+/// kernel figure, `totalram`) with a warning, else unknown with a warning.
+fn host_memory(
+    from_proc: Result<u64, String>,
+    from_sysinfo: impl FnOnce() -> Option<u64>,
+    warnings: &mut Vec<String>,
+) -> Option<(u64, &'static str)> {
+    match from_proc {
+        Ok(total) => Some((total, "/proc/meminfo (MemTotal)")),
+        Err(why) => match from_sysinfo() {
+            Some(total) => {
+                warnings.push(format!("{why}; host memory taken from sysinfo(2) instead"));
+                Some((total, "sysinfo(2) (totalram)"))
+            }
+            None => {
+                warnings.push(format!("host memory unknown: {why}"));
+                None
+            }
+        },
+    }
+}
+
+/// `totalram` of `sysinfo(2)` in bytes: what `/proc/meminfo` shows as `MemTotal`.
+fn sysinfo_total_ram() -> Option<u64> {
+    // SAFETY: `sysinfo` only writes the struct it is given, which is zero-initialised plain data.
+    let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to a `libc::sysinfo`.
+    if unsafe { libc::sysinfo(&mut info) } != 0 {
+        return None;
+    }
+    info.totalram.checked_mul(u64::from(info.mem_unit))
 }
 
 /// Refuses a memory limit (`memory.max`, `memory.high`, `memory.limit_in_bytes`,
@@ -648,6 +680,51 @@ mod tests {
         }
         let v2 = detect(&FsRoot::at(v2.path()), &Overrides::default());
         assert_eq!(v2.memory.swap_max_bytes, Some(0), "no swap is a real value");
+    }
+
+    #[test]
+    fn host_memory_falls_back_to_sysinfo_only_when_proc_fails() {
+        let mut warnings = Vec::new();
+        let proc_ok = host_memory(
+            Ok(1 << 30),
+            || panic!("sysinfo asked although /proc answered"),
+            &mut warnings,
+        );
+        assert_eq!(proc_ok, Some((1 << 30, "/proc/meminfo (MemTotal)")));
+        assert!(warnings.is_empty());
+
+        let missing = || Err("/proc/meminfo does not exist".to_string());
+        assert_eq!(
+            host_memory(missing(), || Some(2 << 30), &mut warnings),
+            Some((2 << 30, "sysinfo(2) (totalram)"))
+        );
+        assert_eq!(
+            warnings,
+            ["/proc/meminfo does not exist; host memory taken from sysinfo(2) instead"]
+        );
+
+        warnings.clear();
+        assert_eq!(host_memory(missing(), || None, &mut warnings), None);
+        assert_eq!(warnings, ["host memory unknown: /proc/meminfo does not exist"]);
+    }
+
+    #[test]
+    fn sysinfo_gives_what_proc_meminfo_calls_mem_total() {
+        let text = std::fs::read_to_string("/proc/meminfo").expect("this machine has /proc");
+        let from_proc = values::parse_meminfo_total(&text).expect("MemTotal");
+        assert_eq!(sysinfo_total_ram(), Some(from_proc));
+    }
+
+    #[test]
+    fn a_root_directory_never_falls_back_to_this_machine() {
+        // `--root` stands for another machine: its missing /proc/meminfo must not become ours.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let limits = detect(&FsRoot::at(dir.path()), &Overrides::default());
+        assert_eq!(limits.memory.host_total_bytes, None);
+        assert!(limits
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("host memory unknown")));
     }
 
     #[test]
