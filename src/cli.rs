@@ -590,7 +590,7 @@ pub struct LimitArgs {
     pub cpus: Option<f64>,
 
     /// Memory the container may use, replacing the detected value: bytes (`1073741824`), or Docker's
-    /// suffixes b/k/m/g/t with powers of 1024 (`512m`, `1.5g`, `2Gi`, `2GiB`). `G` means GiB as in
+    /// suffixes b/k/m/g/t/p with powers of 1024 (`512m`, `1.5g`, `2Gi`, `2GiB`). `G` means GiB as in
     /// `docker run --memory`, not Kubernetes' decimal 10^9
     #[arg(long, value_name = "SIZE", env = "ODOO_SIZER_MEMORY", value_parser = parse_memory_arg)]
     pub memory: Option<u64>,
