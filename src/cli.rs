@@ -1,7 +1,17 @@
 //! The command line (clap derive): global options, one struct per subcommand, and the argument groups
 //! shared by several commands (limits, output format).
 //!
-//! Every flag has an `ODOO_SIZER_*` environment equivalent, shown in `--help`.
+//! Every option has an environment equivalent named after its long flag (`--users-per-worker` →
+//! `ODOO_SIZER_USERS_PER_WORKER`), shown in `--help`, except:
+//! - `-v/--verbose` (a count, for a person at a terminal; `ODOO_SIZER_LOG_FORMAT` and `ODOO_SIZER_QUIET`
+//!   cover the logging of a container);
+//! - `inspect`'s targets and actions: `--all`, `--filter`, `--apply`, `--reload`, `--restart` and its
+//!   CONTAINER arguments. They choose which containers are written into, signalled or restarted, so they are
+//!   given on each run: a variable left in a shell, or in the environment of a `watch` sidecar (which reads
+//!   `ODOO_SIZER_FILTER`), must never make an `inspect` act on containers nobody named;
+//! - positional arguments (`init`'s COMMAND), `--help` and `--version`.
+//!
+//! `tests/cli_env.rs` keeps this list and the code in sync.
 
 use crate::limits::quantity;
 use crate::logging::{ColorChoice, LogFormat};
