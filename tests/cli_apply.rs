@@ -290,3 +290,57 @@ fn concurrent_runs_are_serialised() {
         .collect();
     assert_eq!(leftovers.len(), 1, "temp files left: {leftovers:?}");
 }
+
+#[test]
+fn a_comment_after_a_string_value_is_written_around_with_a_warning_naming_the_line() {
+    // configparser keeps `; note` in the value: Odoo's dbfilter would be the regex '^%d$ ; note'. Not a
+    // refusal (Odoo starts), but apply says so: on stderr with the text report, in `warnings` with JSON.
+    const CONF: &str = "[options]\naddons_path = /mnt/extra-addons\ndbfilter = ^%d$ ; note\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    for format in ["text", "json"] {
+        let conf = dir.path().join(format!("{format}.conf"));
+        std::fs::write(&conf, CONF).expect("write");
+        let out = sizer()
+            .args(["apply", "--format", format, "-c"])
+            .arg(&conf)
+            .args(LIMITS)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format}: {stderr}");
+        // The line stays as it was; the sizing keys are still written.
+        let text = String::from_utf8(read(&conf)).expect("utf-8");
+        assert!(
+            text.starts_with(CONF) && text.contains("workers = 4\n"),
+            "{format}:\n{text}"
+        );
+        if format == "json" {
+            let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            let warnings = v["warnings"].as_array().expect("warnings");
+            let found: Vec<&Value> = warnings
+                .iter()
+                .filter(|w| w["message"].as_str().unwrap_or("").contains("dbfilter"))
+                .collect();
+            assert_eq!(found.len(), 1, "{warnings:?}");
+            assert_eq!(found[0]["code"], "inline-comment");
+            let message = found[0]["message"].as_str().unwrap_or("");
+            assert!(
+                message.starts_with("line 3: ") && message.contains("'^%d$ ; note' instead of '^%d$'"),
+                "{message}"
+            );
+        } else {
+            let warning = stderr
+                .lines()
+                .find(|l| l.contains("dbfilter"))
+                .unwrap_or_else(|| panic!("no warning about dbfilter on stderr:\n{stderr}"));
+            assert!(
+                warning.starts_with("warning: line 3: ") && warning.contains("'^%d$ ; note'"),
+                "{warning}"
+            );
+            assert!(
+                !String::from_utf8_lossy(&out.stdout).contains("dbfilter"),
+                "the warning goes to stderr, not into the report"
+            );
+        }
+    }
+}
