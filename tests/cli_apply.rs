@@ -344,3 +344,62 @@ fn a_comment_after_a_string_value_is_written_around_with_a_warning_naming_the_li
         }
     }
 }
+
+#[test]
+fn concurrent_identical_runs_end_like_a_single_run() {
+    // Many container starts sizing one shared file at once: whatever the interleaving, the result must be
+    // byte for byte what one run makes, with nothing left behind (temp files, journals, locks). Identical
+    // runs cannot lose each other's updates (concurrent_runs_are_serialised covers that); this catches
+    // torn or interleaved writes, shared temp-file names, and a run that reads the already-sized file
+    // and changes it again.
+    const RUNS: usize = 8;
+    let args = ["apply", "-q", "--set", "limit_time_real=1201", "--users", "12"];
+    let single_dir = tempfile::tempdir().expect("tempdir");
+    let single = single_dir.path().join("odoo.conf");
+    std::fs::write(&single, SAMPLE).expect("write");
+    sizer()
+        .args(args)
+        .arg("-c")
+        .arg(&single)
+        .args(LIMITS)
+        .assert()
+        .success();
+    let expected = read(&single);
+    assert_ne!(
+        expected, SAMPLE,
+        "the single run changed nothing: the comparison would prove nothing"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("odoo.conf");
+    std::fs::write(&conf, SAMPLE).expect("write");
+    let bin = assert_cmd::cargo::cargo_bin("odoo-sizer");
+    let children: Vec<_> = (0..RUNS)
+        .map(|_| {
+            std::process::Command::new(&bin)
+                .args(args)
+                .arg("-c")
+                .arg(&conf)
+                .args(LIMITS)
+                .env_remove("ODOO_RC")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&read(&conf)),
+        String::from_utf8_lossy(&expected)
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["odoo.conf"], "left behind");
+}
