@@ -1,5 +1,5 @@
 //! The `apply` command line: config path precedence, --check/--dry-run/--output, new files, symlinks,
-//! modes, secrets, errors and exit codes, concurrent runs.
+//! modes and owners, secrets, warnings, errors and exit codes, concurrent runs.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -402,4 +402,42 @@ fn concurrent_identical_runs_end_like_a_single_run() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["odoo.conf"], "left behind");
+}
+
+#[test]
+fn the_atomic_replace_keeps_owner_and_mode() {
+    // The normal write is a new file renamed over the old one: it must get the old file's owner (fchown)
+    // and mode, or Odoo, running as its own user, may no longer read its config. Giving a file to another
+    // user needs root; like tests/faults.rs, the test is skipped without it.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED: needs root to give the config to another owner");
+        return;
+    }
+    const OWNER: u32 = 1234;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("odoo.conf");
+    std::fs::write(&conf, SAMPLE).expect("write");
+    std::os::unix::fs::chown(&conf, Some(OWNER), Some(OWNER)).expect("chown");
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let before = std::fs::metadata(&conf).expect("stat");
+    sizer()
+        .args(["apply", "-c"])
+        .arg(&conf)
+        .args(LIMITS)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(atomic replace)"));
+    let after = std::fs::metadata(&conf).expect("stat");
+    assert!(
+        String::from_utf8(read(&conf))
+            .expect("utf-8")
+            .contains("workers = 4\n"),
+        "not sized"
+    );
+    assert_ne!(after.ino(), before.ino(), "not replaced atomically (same inode)");
+    assert_eq!((after.uid(), after.gid()), (OWNER, OWNER), "owner lost");
+    assert_eq!(after.mode() & 0o7777, 0o640, "mode lost");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").collect();
+    assert_eq!(names.len(), 1, "left behind: {names:?}");
 }
