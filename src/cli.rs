@@ -1,7 +1,17 @@
 //! The command line (clap derive): global options, one struct per subcommand, and the argument groups
 //! shared by several commands (limits, output format).
 //!
-//! Every flag has an `ODOO_SIZER_*` environment equivalent, shown in `--help`.
+//! Every option has an environment equivalent named after its long flag (`--users-per-worker` →
+//! `ODOO_SIZER_USERS_PER_WORKER`), shown in `--help`, except:
+//! - `-v/--verbose` (a count, for a person at a terminal; `ODOO_SIZER_LOG_FORMAT` and `ODOO_SIZER_QUIET`
+//!   cover the logging of a container);
+//! - `inspect`'s targets and actions: `--all`, `--filter`, `--apply`, `--reload`, `--restart` and its
+//!   CONTAINER arguments. They choose which containers are written into, signalled or restarted, so they are
+//!   given on each run: a variable left in a shell, or in the environment of a `watch` sidecar (which reads
+//!   `ODOO_SIZER_FILTER`), must never make an `inspect` act on containers nobody named;
+//! - positional arguments (`init`'s COMMAND), `--help` and `--version`.
+//!
+//! `tests/cli_env.rs` keeps this list and the code in sync.
 
 use crate::limits::quantity;
 use crate::logging::{ColorChoice, LogFormat};
@@ -590,7 +600,7 @@ pub struct LimitArgs {
     pub cpus: Option<f64>,
 
     /// Memory the container may use, replacing the detected value: bytes (`1073741824`), or Docker's
-    /// suffixes b/k/m/g/t with powers of 1024 (`512m`, `1.5g`, `2Gi`, `2GiB`). `G` means GiB as in
+    /// suffixes b/k/m/g/t/p with powers of 1024 (`512m`, `1.5g`, `2Gi`, `2GiB`). `G` means GiB as in
     /// `docker run --memory`, not Kubernetes' decimal 10^9
     #[arg(long, value_name = "SIZE", env = "ODOO_SIZER_MEMORY", value_parser = parse_memory_arg)]
     pub memory: Option<u64>,

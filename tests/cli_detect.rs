@@ -120,6 +120,39 @@ fn bad_override_values_are_usage_errors_naming_the_flag() {
 }
 
 #[test]
+fn the_p_suffix_is_accepted_and_documented_like_the_others() {
+    // go-units' RAMInBytes (`docker run --memory`) accepts b, k, m, g, t and p: so does --memory.
+    for (flag, env) in [(Some("1p"), None), (None, Some("1PiB"))] {
+        let mut cmd = sizer();
+        cmd.args(["detect", "--format", "json", "--root"])
+            .arg(fixture("docker-v2-private"));
+        if let Some(value) = flag {
+            cmd.args(["--memory", value]);
+        }
+        if let Some(value) = env {
+            cmd.env("ODOO_SIZER_MEMORY", value);
+        }
+        let out = cmd.assert().success().get_output().stdout.clone();
+        assert_eq!(
+            json(&out)["memory"]["effective_bytes"],
+            1u64 << 50,
+            "{flag:?} {env:?}"
+        );
+    }
+    // Every place that lists the suffixes lists p: --help and the error message.
+    sizer()
+        .args(["detect", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("b/k/m/g/t/p"));
+    sizer()
+        .args(["detect", "--memory", "1x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("b, k, m, g, t, p"));
+}
+
+#[test]
 fn nothing_readable_is_exit_3_naming_the_files() {
     let empty = tempfile::tempdir().expect("tempdir");
     sizer()

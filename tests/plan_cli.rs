@@ -1,6 +1,7 @@
 //! The `plan` command end to end: exit codes and messages for bad values, the deployment docs' worked
-//! example, environment equivalents, and `--format conf` re-read by Python's configparser and cast the
-//! way Odoo casts it.
+//! example, environment equivalents (each plan variable against its flag: tests/cli_env.rs), `--config`
+//! (the current values in JSON and text, invalid time limits repaired), and `--format conf` re-read by
+//! Python's configparser and cast the way Odoo casts it.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -275,4 +276,165 @@ fn conf_snippets_read_back_as_planned() {
             assert_eq!(&back, &v["settings"], "Odoo {version} on {cpus} CPUs / {memory}");
         }
     }
+}
+
+/// A config with the sizing keys at hand-set values, time limits that cannot work in multi-process mode,
+/// an unmanaged key and a valid time limit that must be left alone.
+const CURRENT: &str = "[options]\naddons_path = /mnt/extra-addons\nworkers = 2\nmax_cron_threads = 2\n\
+limit_time_real = 0\nlimit_request = 0\nlimit_time_real_cron = 300\n";
+
+fn current_config() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("odoo.conf");
+    std::fs::write(&path, CURRENT).expect("write");
+    let path = path.display().to_string();
+    (dir, path)
+}
+
+#[test]
+fn config_values_are_the_current_side_in_json() {
+    let (_dir, conf) = current_config();
+    let limits = ["--cpus", "4", "--memory", "8g", "--odoo-version", "18.0"];
+    let v = json(&[&limits[..], &["--config", &conf]].concat());
+    // `current` holds the file's raw values of the keys in `settings`, and only those.
+    let current = v["current"].as_object().expect("current is an object");
+    let expected: serde_json::Value = serde_json::json!({
+        "workers": "2",
+        "max_cron_threads": "2",
+        "limit_time_real": "0",
+        "limit_request": "0",
+    });
+    assert_eq!(&serde_json::Value::Object(current.clone()), &expected);
+    for key in current.keys() {
+        assert!(v["settings"].get(key).is_some(), "current {key} is not a setting");
+    }
+    // The sizing does not follow the file: 4 CPUs still give 8 + 1.
+    assert_eq!(v["settings"]["workers"], 8);
+    assert_eq!(v["settings"]["max_cron_threads"], 1);
+    // Without --config there is no current side and the time limits are not touched.
+    let bare = json(&limits);
+    assert!(bare.get("current").is_none(), "{bare}");
+    for key in ["limit_time_real", "limit_request", "limit_time_cpu"] {
+        assert!(
+            bare["settings"].get(key).is_none(),
+            "{key} planned without a config"
+        );
+    }
+}
+
+#[test]
+fn invalid_time_limits_in_the_config_are_repaired_with_a_reason() {
+    let (_dir, conf) = current_config();
+    // limit_request's default is 8192 up to 15.0 and 65536 from 16.0; limit_time_real's is 120.
+    for (version, request_default) in [("12.0", 8192), ("15.0", 8192), ("16.0", 65536), ("19.0", 65536)] {
+        let v = json(&[
+            "--cpus",
+            "4",
+            "--memory",
+            "8g",
+            "--odoo-version",
+            version,
+            "--config",
+            &conf,
+        ]);
+        assert_eq!(v["settings"]["limit_time_real"], 120, "{version}");
+        assert_eq!(v["settings"]["limit_request"], request_default, "{version}");
+        let reason = v["reasons"]["limit_time_real"].as_str().expect("a reason");
+        assert!(
+            reason.contains("'0'") && reason.contains("multi-process") && reason.contains("120"),
+            "{version}: {reason}"
+        );
+        let reason = v["reasons"]["limit_request"].as_str().expect("a reason");
+        assert!(
+            reason.contains("'0'") && reason.contains(&request_default.to_string()),
+            "{version}: {reason}"
+        );
+        // A valid time limit and an unset one are left as they are.
+        for key in ["limit_time_real_cron", "limit_time_cpu"] {
+            assert!(v["settings"].get(key).is_none(), "{version}: {key} planned");
+        }
+    }
+    // In threaded mode 0 is harmless (no per-request limits): nothing is repaired.
+    let v = json(&[
+        "--cpus",
+        "4",
+        "--memory",
+        "8g",
+        "--odoo-version",
+        "18.0",
+        "--set",
+        "workers=0",
+        "--config",
+        &conf,
+    ]);
+    assert_eq!(v["mode"], "threaded");
+    assert!(v["settings"].get("limit_time_real").is_none(), "{v}");
+}
+
+#[test]
+fn text_shows_the_current_value_next_to_the_planned_one() {
+    let (_dir, conf) = current_config();
+    let out = plan()
+        .args([
+            "--cpus",
+            "4",
+            "--memory",
+            "8g",
+            "--odoo-version",
+            "18.0",
+            "--config",
+            &conf,
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    // The value column of a setting's row (rows are `key  value  reason`, columns 2+ spaces apart).
+    let value = |key: &str| -> String {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .unwrap_or_else(|| panic!("no row for {key}:\n{text}"));
+        line[key.len()..]
+            .trim_start()
+            .split("  ")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(value("workers"), "8 (now 2)");
+    assert_eq!(value("max_cron_threads"), "1 (now 2)");
+    assert_eq!(value("limit_time_real"), "120 (now 0)");
+    assert_eq!(value("limit_request"), "65536 (now 0)");
+    // A setting the file does not have shows no "now".
+    assert_eq!(value("limit_memory_hard"), "2684354560");
+    // Without --config no row says "now".
+    plan()
+        .args(["--cpus", "4", "--memory", "8g", "--odoo-version", "18.0"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(now").not());
+}
+
+#[test]
+fn a_config_odoo_would_refuse_is_refused_by_plan_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("odoo.conf");
+    std::fs::write(&conf, "[options]\nworkers = 2\nworkers = 3\n").expect("write");
+    plan()
+        .args(["--cpus", "4", "--memory", "8g", "--config"])
+        .arg(&conf)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("duplicate-key"));
+    // A missing file plans without current values (apply would create it).
+    let v = json(&[
+        "--cpus",
+        "4",
+        "--memory",
+        "8g",
+        "--config",
+        dir.path().join("missing.conf").to_str().expect("UTF-8 path"),
+    ]);
+    assert!(v.get("current").is_none(), "{v}");
 }

@@ -102,7 +102,7 @@ pub fn size_file(
     let mut warnings = input.warnings;
     warnings.extend(plan.warnings.iter().cloned());
     warnings.extend(outcome.warnings.iter().map(|w| Warning {
-        code: plan::WarningCode::IgnoredKey,
+        code: plan::WarningCode::InlineComment,
         message: w.clone(),
     }));
 

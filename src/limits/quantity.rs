@@ -14,7 +14,7 @@ use std::fmt;
 pub enum QuantityError {
     #[error("invalid CPU quantity '{input}': {why}; accepted forms: a decimal number of CPUs such as `2` or `1.5`, or Kubernetes millicores such as `1500m`")]
     Cpus { input: String, why: &'static str },
-    #[error("invalid memory quantity '{input}': {why}; accepted forms: plain bytes such as `1073741824`, or a number with a Docker suffix b, k, m, g, t (powers of 1024, case-insensitive, `1g` = `1GiB` = 1 GiB), optionally followed by `i`/`b`: `512m`, `1.5g`, `2Gi`, `2GiB`")]
+    #[error("invalid memory quantity '{input}': {why}; accepted forms: plain bytes such as `1073741824`, or a number with a Docker suffix b, k, m, g, t, p (powers of 1024, case-insensitive, `1g` = `1GiB` = 1 GiB), optionally followed by `i`/`b`: `512m`, `1.5g`, `2Gi`, `2GiB`")]
     Memory { input: String, why: &'static str },
 }
 
@@ -232,6 +232,9 @@ mod tests {
             ("64k", 64 << 10),
             ("2Ki", 2048),
             ("1t", 1 << 40),
+            ("1p", 1 << 50),
+            ("1P", 1 << 50),
+            ("2PiB", 2 << 50),
             ("100b", 100),
             ("100", 100),
         ] {
@@ -254,11 +257,13 @@ mod tests {
             "1.g",
             "1i",
             "99999999999999999999t",
+            "8192p",
         ] {
             assert!(parse_memory(bad).is_err(), "{bad} should be refused");
         }
         let msg = parse_memory("lots").unwrap_err().to_string();
         assert!(msg.contains("512m") && msg.contains("'lots'"), "{msg}");
+        assert!(msg.contains("b, k, m, g, t, p"), "every suffix is listed: {msg}");
     }
 
     #[test]

@@ -191,6 +191,9 @@ pub enum WarningCode {
     PostgresOverBudget,
     EnvironmentOverride,
     IgnoredKey,
+    /// A string option with a `; comment` after its value, which Odoo reads as part of the value (added
+    /// by `apply`, under the id of the lint rule that finds it).
+    InlineComment,
     /// Problems reading the limits (added by the command, from detection).
     Limits,
 }
