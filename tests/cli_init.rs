@@ -320,14 +320,33 @@ fn odoo_19_environment_overrides_are_reported_and_kept_as_pins() {
         .init_with(&["--cpus", "2", "--memory", "4g", "--odoo-version", "19.0"])
         .args(["-c", "odoo.conf", "--", "sh", "-c", "grep ^workers odoo.conf"])
         .env("ODOO_WORKERS", "3")
+        .env("ODOO_LIMIT_MEMORY_HARD", "2684354560")
         .output()
         .expect("run");
     let all = out(&o);
     assert!(o.status.success(), "{all}");
-    assert!(all.contains("ODOO_WORKERS is set"), "{all}");
+    // One warning per key, naming the variable.
+    for (var, key) in [
+        ("ODOO_WORKERS", "workers"),
+        ("ODOO_LIMIT_MEMORY_HARD", "limit_memory_hard"),
+    ] {
+        assert_eq!(
+            count(
+                &all,
+                &format!("warning: {var} is set: Odoo 19.0 uses it instead of odoo.conf's {key}\n")
+            ),
+            1,
+            "{all}"
+        );
+    }
     // The file agrees with what Odoo 19 will use, so it does not lie to the next reader.
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("workers = 3"),
         "{all}"
     );
+}
+
+/// Occurrences of `needle` in `haystack`.
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
 }
