@@ -1,5 +1,5 @@
 //! `init` outside containers: it becomes the command (same PID), sizes the file the command makes Odoo
-//! read, passes --config/ODOO_RC with --output, applies the failure policy (--strict), and
+//! read, passes --config/ODOO_RC with --output, applies the failure policy (--strict, also under -q), and
 //! waits for a real PostgreSQL server (tests/common/pg.rs) before asking it for max_connections.
 
 #[path = "common/pg.rs"]
@@ -349,6 +349,62 @@ fn odoo_19_environment_overrides_are_reported_and_kept_as_pins() {
 /// Occurrences of `needle` in `haystack`.
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
+}
+
+#[test]
+fn quiet_keeps_the_failure_policy_message() {
+    let sb = Sandbox::new();
+    let refused = b"[options]\nworkers = 2\nWorkers = 3\n";
+    std::fs::write(sb.path("odoo.conf"), refused).expect("write");
+    let o = sb
+        .init()
+        .args(["-q", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("started"));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        count(
+            &stderr,
+            "error: sizing skipped, starting the command with the config unchanged: "
+        ),
+        1,
+        "-q hid the failure policy's message: {stderr}"
+    );
+    assert!(stderr.contains("[duplicate-key]"), "{stderr}");
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), refused);
+}
+
+#[test]
+fn unreadable_limits_follow_the_failure_policy() {
+    let sb = Sandbox::new();
+    // An empty root: no cgroup, no /proc/self/status, no /proc/meminfo.
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path().to_string_lossy().into_owned();
+    let limits = ["--root", root.as_str(), "--odoo-version", "18.0"];
+    let o = sb
+        .init_with(&limits)
+        .args(["-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("started"), "{all}");
+    assert!(
+        all.contains("error: sizing skipped, starting the command with the config unchanged: cannot determine the container's"),
+        "{all}"
+    );
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+
+    let o = sb
+        .init_with(&limits)
+        .args(["--strict", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("started"));
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
 }
 
 /// `db_maxconn` as `plan` computes it for the sandbox's limits and this `max_connections`.

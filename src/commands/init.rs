@@ -7,7 +7,8 @@
 //! `db_*` keys (sizing never changes them), else the image's variables, else `PG*`.
 //!
 //! Failure policy: a sizing problem must never keep production down. Unless `--strict`, every failure
-//! before the exec is one warning, and COMMAND starts with the config unchanged.
+//! before the exec is logged once, at error level (it survives `-q`: a skipped sizing in production
+//! must be visible), and COMMAND starts with the config unchanged.
 
 use super::apply::{size_file, Mode, Request, Sized};
 use crate::cli::{ConfigArg, InitArgs, PgMaxConnections};
@@ -89,7 +90,8 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
         }
         Err(error) if args.strict || argv.is_empty() => return Err(error),
         Err(error) => {
-            log::warn!("sizing skipped, starting the command with the config unchanged: {error}");
+            // An error, not a warning: it must survive -q.
+            log::error!("sizing skipped, starting the command with the config unchanged: {error}");
             None
         }
     };
