@@ -407,6 +407,61 @@ fn unreadable_limits_follow_the_failure_policy() {
     assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
 }
 
+#[test]
+fn a_config_in_the_command_is_reported_whatever_init_would_have_sized() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path("other.conf"), CONF).expect("write");
+    // From ODOO_RC.
+    let o = sb
+        .init()
+        .env("ODOO_RC", "odoo.conf")
+        .args(["--", "odoo", "-c", "other.conf"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert_eq!(
+        count(
+            &all,
+            "warning: the command passes -c other.conf, so Odoo reads that file: sizing it instead of odoo.conf (ODOO_RC)"
+        ),
+        1,
+        "{all}"
+    );
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(sb.path("other.conf")).expect("read")).contains("workers = 4")
+    );
+
+    // From the default, with --config= spelled long.
+    std::fs::write(sb.path("other.conf"), CONF).expect("write");
+    let o = sb
+        .init()
+        .args(["--", "odoo", "--config=other.conf"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(
+        all.contains("warning: the command passes -c other.conf, so Odoo reads that file: sizing it instead of /etc/odoo/odoo.conf (default)"),
+        "{all}"
+    );
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(sb.path("other.conf")).expect("read")).contains("workers = 4")
+    );
+
+    // The same file under another spelling: nothing to report.
+    let o = sb
+        .init()
+        .env("ODOO_RC", sb.path("odoo.conf"))
+        .args(["--", "odoo", "-c", "./odoo.conf"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(!all.contains("passes -c"), "{all}");
+}
+
 /// `db_maxconn` as `plan` computes it for the sandbox's limits and this `max_connections`.
 fn planned_db_maxconn(max_connections: u32) -> i64 {
     let o = Command::new(assert_cmd::cargo::cargo_bin("odoo-sizer"))

@@ -38,13 +38,12 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
     // The file Odoo will read: the command's own -c/--config wins over everything.
     let mut config = args.config.clone();
     if let Some(path) = odoo_cmdline.as_ref().and_then(|c| c.config.clone()) {
-        if let Some(given) = &config.config {
-            if Path::new(&path) != given {
-                log::warn!(
-                    "the command passes -c {path}, so Odoo reads that file: sizing it instead of {}",
-                    given.display()
-                );
-            }
+        let (otherwise, source) = super::config_path(&config, matches, &env);
+        if !same_file(Path::new(&path), &otherwise) {
+            log::warn!(
+                "the command passes -c {path}, so Odoo reads that file: sizing it instead of {} ({source})",
+                otherwise.display()
+            );
         }
         config = ConfigArg {
             config: Some(PathBuf::from(path)),
@@ -113,6 +112,17 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
         command: program.to_string_lossy().into_owned(),
         source,
     })
+}
+
+/// Whether two paths name the same file: equal as written, or resolving to the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn options_of(doc: &Document) -> BTreeMap<String, String> {
