@@ -408,6 +408,32 @@ fn unreadable_limits_follow_the_failure_policy() {
 }
 
 #[test]
+fn odoo_rc_names_the_file_to_size() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path("custom.conf"), CONF).expect("write");
+    let o = sb
+        .init()
+        .env("ODOO_RC", sb.path("custom.conf"))
+        .args(["--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success() && all.contains("started"), "{all}");
+    let text = String::from_utf8(std::fs::read(sb.path("custom.conf")).expect("read")).expect("utf-8");
+    assert!(
+        text.contains("; kept\n") && text.contains("workers = 4\n"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+    // The summary names the file written.
+    assert!(
+        all.contains(&format!("; {}: ", sb.path("custom.conf").display()))
+            && all.contains(" change(s) written"),
+        "{all}"
+    );
+}
+
+#[test]
 fn a_config_in_the_command_is_reported_whatever_init_would_have_sized() {
     let sb = Sandbox::new();
     std::fs::write(sb.path("other.conf"), CONF).expect("write");
