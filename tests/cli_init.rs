@@ -284,7 +284,17 @@ fn wait_db_is_bounded_when_nothing_answers() {
     let started = std::time::Instant::now();
     let o = sb
         .init()
-        .args(["--wait-db=2", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .args([
+            "--wait-db=2",
+            "--pg-max-connections",
+            "auto",
+            "-c",
+            "odoo.conf",
+            "--",
+            "sh",
+            "-c",
+            "echo started",
+        ])
         .output()
         .expect("run");
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
@@ -293,6 +303,17 @@ fn wait_db_is_bounded_when_nothing_answers() {
     assert!(
         all.contains("did not answer") || all.contains("cannot connect"),
         "{all}"
+    );
+    // auto is not asked again after the failed wait, and the file is still sized.
+    assert!(
+        all.contains("warning: --pg-max-connections auto: not asked, the database wait failed; db_maxconn is not sized from the server: pass --pg-max-connections N")
+            && !all.contains("cannot ask PostgreSQL"),
+        "{all}"
+    );
+    let text = String::from_utf8(std::fs::read(sb.path("odoo.conf")).expect("read")).expect("utf-8");
+    assert!(
+        text.contains("workers = 4\n") && !text.contains("db_maxconn"),
+        "{text}"
     );
     let o = sb
         .init()
