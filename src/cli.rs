@@ -190,10 +190,12 @@ Examples (as an image's entrypoint):
   odoo-sizer init                                        no COMMAND: size and exit
 
 The process becomes COMMAND (execvp): same PID (PID 1 in a container), signals go straight to Odoo.
-If sizing fails (unreadable limits, a config Odoo would refuse) or PostgreSQL does not answer in time, a
-warning is logged and COMMAND still starts with the config unchanged, so a sizing problem never keeps
+--wait-db runs first, so that --pg-max-connections auto asks a server that is up. If sizing fails
+(unreadable limits, a config Odoo would refuse) or PostgreSQL does not answer in time, one error is logged
+(shown even with -q) and COMMAND still starts with the config unchanged, so a sizing problem never keeps
 production down; --strict exits non-zero instead. A summary line (limits -> workers, memory) goes to stderr;
--q silences it. Exit codes when COMMAND cannot be started: 127 not found, 126 not executable.";
+-q silences it and the warnings, not the errors. Exit codes when COMMAND cannot be started: 127 not found,
+126 not executable.";
 
 #[derive(Debug, Args)]
 pub struct InitArgs {

@@ -1,11 +1,11 @@
 //! `init` outside containers: it becomes the command (same PID), sizes the file the command makes Odoo
-//! read, passes --config/ODOO_RC with --output, applies the failure policy (--strict), and waits for a
-//! real PostgreSQL server (tests/common/pg.rs).
+//! read, passes --config/ODOO_RC with --output, applies the failure policy (--strict, also under -q), and
+//! waits for a real PostgreSQL server (tests/common/pg.rs) before asking it for max_connections.
 
 #[path = "common/pg.rs"]
 mod pg_helper;
 
-use pg_helper::{free_port, pg_bin_dir, shared_server, MAX_CONNECTIONS, SCRAM};
+use pg_helper::{free_port, pg_bin_dir, shared_server, Options, PgServer, MAX_CONNECTIONS, SCRAM};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -48,7 +48,7 @@ impl Sandbox {
         for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("ODOO_") || k.starts_with("PG")) {
             cmd.env_remove(var);
         }
-        for var in ["HOST", "PORT", "USER", "PASSWORD"] {
+        for var in ["HOST", "PORT", "USER", "PASSWORD", "PASSWORD_FILE"] {
             cmd.env_remove(var);
         }
         let path = format!(
@@ -284,7 +284,17 @@ fn wait_db_is_bounded_when_nothing_answers() {
     let started = std::time::Instant::now();
     let o = sb
         .init()
-        .args(["--wait-db=2", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .args([
+            "--wait-db=2",
+            "--pg-max-connections",
+            "auto",
+            "-c",
+            "odoo.conf",
+            "--",
+            "sh",
+            "-c",
+            "echo started",
+        ])
         .output()
         .expect("run");
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
@@ -293,6 +303,17 @@ fn wait_db_is_bounded_when_nothing_answers() {
     assert!(
         all.contains("did not answer") || all.contains("cannot connect"),
         "{all}"
+    );
+    // auto is not asked again after the failed wait, and the file is still sized.
+    assert!(
+        all.contains("warning: --pg-max-connections auto: not asked, the database wait failed; db_maxconn is not sized from the server: pass --pg-max-connections N")
+            && !all.contains("cannot ask PostgreSQL"),
+        "{all}"
+    );
+    let text = String::from_utf8(std::fs::read(sb.path("odoo.conf")).expect("read")).expect("utf-8");
+    assert!(
+        text.contains("workers = 4\n") && !text.contains("db_maxconn"),
+        "{text}"
     );
     let o = sb
         .init()
@@ -320,14 +341,310 @@ fn odoo_19_environment_overrides_are_reported_and_kept_as_pins() {
         .init_with(&["--cpus", "2", "--memory", "4g", "--odoo-version", "19.0"])
         .args(["-c", "odoo.conf", "--", "sh", "-c", "grep ^workers odoo.conf"])
         .env("ODOO_WORKERS", "3")
+        .env("ODOO_LIMIT_MEMORY_HARD", "2684354560")
         .output()
         .expect("run");
     let all = out(&o);
     assert!(o.status.success(), "{all}");
-    assert!(all.contains("ODOO_WORKERS is set"), "{all}");
+    // One warning per key, naming the variable.
+    for (var, key) in [
+        ("ODOO_WORKERS", "workers"),
+        ("ODOO_LIMIT_MEMORY_HARD", "limit_memory_hard"),
+    ] {
+        assert_eq!(
+            count(
+                &all,
+                &format!("warning: {var} is set: Odoo 19.0 uses it instead of odoo.conf's {key}\n")
+            ),
+            1,
+            "{all}"
+        );
+    }
     // The file agrees with what Odoo 19 will use, so it does not lie to the next reader.
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("workers = 3"),
         "{all}"
     );
+}
+
+/// Occurrences of `needle` in `haystack`.
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn quiet_keeps_the_failure_policy_message() {
+    let sb = Sandbox::new();
+    let refused = b"[options]\nworkers = 2\nWorkers = 3\n";
+    std::fs::write(sb.path("odoo.conf"), refused).expect("write");
+    let o = sb
+        .init()
+        .args(["-q", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("started"));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        count(
+            &stderr,
+            "error: sizing skipped, starting the command with the config unchanged: "
+        ),
+        1,
+        "-q hid the failure policy's message: {stderr}"
+    );
+    assert!(stderr.contains("[duplicate-key]"), "{stderr}");
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), refused);
+}
+
+#[test]
+fn unreadable_limits_follow_the_failure_policy() {
+    let sb = Sandbox::new();
+    // An empty root: no cgroup, no /proc/self/status, no /proc/meminfo.
+    let root = tempfile::tempdir().expect("tempdir");
+    let root = root.path().to_string_lossy().into_owned();
+    let limits = ["--root", root.as_str(), "--odoo-version", "18.0"];
+    let o = sb
+        .init_with(&limits)
+        .args(["-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("started"), "{all}");
+    assert!(
+        all.contains("error: sizing skipped, starting the command with the config unchanged: cannot determine the container's"),
+        "{all}"
+    );
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+
+    let o = sb
+        .init_with(&limits)
+        .args(["--strict", "-c", "odoo.conf", "--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("started"));
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+}
+
+#[test]
+fn odoo_rc_names_the_file_to_size() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path("custom.conf"), CONF).expect("write");
+    let o = sb
+        .init()
+        .env("ODOO_RC", sb.path("custom.conf"))
+        .args(["--", "sh", "-c", "echo started"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success() && all.contains("started"), "{all}");
+    let text = String::from_utf8(std::fs::read(sb.path("custom.conf")).expect("read")).expect("utf-8");
+    assert!(
+        text.contains("; kept\n") && text.contains("workers = 4\n"),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+    // The summary names the file written.
+    assert!(
+        all.contains(&format!("; {}: ", sb.path("custom.conf").display()))
+            && all.contains(" change(s) written"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_config_in_the_command_is_reported_whatever_init_would_have_sized() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path("other.conf"), CONF).expect("write");
+    // From ODOO_RC.
+    let o = sb
+        .init()
+        .env("ODOO_RC", "odoo.conf")
+        .args(["--", "odoo", "-c", "other.conf"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert_eq!(
+        count(
+            &all,
+            "warning: the command passes -c other.conf, so Odoo reads that file: sizing it instead of odoo.conf (ODOO_RC)"
+        ),
+        1,
+        "{all}"
+    );
+    assert_eq!(std::fs::read(sb.path("odoo.conf")).expect("read"), CONF);
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(sb.path("other.conf")).expect("read")).contains("workers = 4")
+    );
+
+    // From the default, with --config= spelled long.
+    std::fs::write(sb.path("other.conf"), CONF).expect("write");
+    let o = sb
+        .init()
+        .args(["--", "odoo", "--config=other.conf"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(
+        all.contains("warning: the command passes -c other.conf, so Odoo reads that file: sizing it instead of /etc/odoo/odoo.conf (default)"),
+        "{all}"
+    );
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(sb.path("other.conf")).expect("read")).contains("workers = 4")
+    );
+
+    // The same file under another spelling: nothing to report.
+    let o = sb
+        .init()
+        .env("ODOO_RC", sb.path("odoo.conf"))
+        .args(["--", "odoo", "-c", "./odoo.conf"])
+        .output()
+        .expect("run");
+    let all = out(&o);
+    assert!(o.status.success(), "{all}");
+    assert!(!all.contains("passes -c"), "{all}");
+}
+
+/// `db_maxconn` as `plan` computes it for the sandbox's limits and this `max_connections`.
+fn planned_db_maxconn(max_connections: u32) -> i64 {
+    let o = Command::new(assert_cmd::cargo::cargo_bin("odoo-sizer"))
+        .args(["plan", "--format", "json", "--pg-max-connections"])
+        .arg(max_connections.to_string())
+        .args(LIMITS)
+        .env_remove("ODOO_VERSION")
+        .output()
+        .expect("run plan");
+    assert!(o.status.success(), "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    v["settings"]["db_maxconn"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no db_maxconn in {v}"))
+}
+
+#[test]
+fn auto_asks_a_server_that_comes_up_only_after_init_started() {
+    let Some(bin) = pg_bin_dir() else { return };
+    let expected = planned_db_maxconn(MAX_CONNECTIONS);
+    // The value must tell the server's answer from PostgreSQL's default of 100.
+    assert_ne!(expected, planned_db_maxconn(100));
+    let server = PgServer::init(&bin, Options::default());
+    let sb = Sandbox::new();
+    db_conf(&sb, "127.0.0.1", server.port);
+    let mut child = sb
+        .init()
+        .args([
+            "-v",
+            "--wait-db=60",
+            "--pg-max-connections",
+            "auto",
+            "-c",
+            "odoo.conf",
+            "--",
+            "sh",
+            "-c",
+            "echo started",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "init ended before the server started"
+    );
+    server.start();
+    let o = child.wait_with_output().expect("wait");
+    let all = out(&o);
+    assert!(o.status.success() && all.contains("started"), "{all}");
+    assert!(
+        all.contains(&format!("max_connections = {MAX_CONNECTIONS}")),
+        "{all}"
+    );
+    let text = String::from_utf8(std::fs::read(sb.path("odoo.conf")).expect("read")).expect("utf-8");
+    assert!(
+        text.contains(&format!("db_maxconn = {expected}\n")),
+        "db_maxconn not sized from the server's max_connections = {MAX_CONNECTIONS}:\n{text}\n{all}"
+    );
+    assert!(!all.contains(SCRAM.password), "{all}");
+}
+
+/// init --wait-db --pg-max-connections auto with no db_* keys in the file and these variables.
+fn wait_db_with_env(env: &[(&str, &str)]) -> (Output, String) {
+    let sb = Sandbox::new();
+    let mut cmd = sb.init();
+    cmd.args([
+        "-v",
+        "--wait-db=20",
+        "--pg-max-connections",
+        "auto",
+        "-c",
+        "odoo.conf",
+        "--",
+        "sh",
+        "-c",
+        "echo started",
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().expect("run");
+    let text = String::from_utf8(std::fs::read(sb.path("odoo.conf")).expect("read")).expect("utf-8");
+    (o, text)
+}
+
+#[test]
+fn wait_db_takes_the_credentials_from_pg_variables_and_password_file() {
+    let Some(bin) = pg_bin_dir() else { return };
+    let server = shared_server(&bin);
+    let port = server.port.to_string();
+    let expected = format!("db_maxconn = {}\n", planned_db_maxconn(MAX_CONNECTIONS));
+
+    // libpq's PG* variables.
+    let (o, text) = wait_db_with_env(&[
+        ("PGHOST", "127.0.0.1"),
+        ("PGPORT", &port),
+        ("PGUSER", SCRAM.name),
+        ("PGPASSWORD", SCRAM.password),
+    ]);
+    let all = out(&o);
+    assert!(o.status.success() && all.contains("started"), "{all}");
+    assert!(
+        all.contains("answered after") && all.contains("(from $PGPASSWORD)"),
+        "{all}"
+    );
+    assert!(
+        text.contains(&expected),
+        "PG*: auto did not ask the server:\n{text}\n{all}"
+    );
+    assert!(!all.contains(SCRAM.password), "{all}");
+
+    // The official image's variables, the password read from PASSWORD_FILE (its trailing newline
+    // dropped), which replaces PASSWORD.
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let file = secrets.path().join("pg-password");
+    std::fs::write(&file, format!("{}\n", SCRAM.password)).expect("write");
+    let file = file.to_string_lossy().into_owned();
+    let (o, text) = wait_db_with_env(&[
+        ("HOST", "127.0.0.1"),
+        ("PORT", &port),
+        ("USER", SCRAM.name),
+        ("PASSWORD", "not-the-password"),
+        ("PASSWORD_FILE", &file),
+    ]);
+    let all = out(&o);
+    assert!(o.status.success() && all.contains("started"), "{all}");
+    assert!(
+        all.contains("answered after") && all.contains("(from $PASSWORD_FILE ("),
+        "{all}"
+    );
+    assert!(
+        text.contains(&expected),
+        "PASSWORD_FILE: auto did not ask the server:\n{text}\n{all}"
+    );
+    assert!(!all.contains(SCRAM.password), "{all}");
 }

@@ -2,11 +2,16 @@
 //! optionally waits for PostgreSQL, then replaces itself with COMMAND (execvp): the PID stays (PID 1 in a
 //! container) and signals reach Odoo directly.
 //!
+//! Order: the database wait comes first, so that `--pg-max-connections auto` asks a server that is up (at
+//! a container start PostgreSQL usually is not yet). Its connection settings come from the file's
+//! `db_*` keys (sizing never changes them), else the image's variables, else `PG*`.
+//!
 //! Failure policy: a sizing problem must never keep production down. Unless `--strict`, every failure
-//! before the exec is one warning, and COMMAND starts with the config unchanged.
+//! before the exec is logged once, at error level (it survives `-q`: a skipped sizing in production
+//! must be visible), and COMMAND starts with the config unchanged.
 
 use super::apply::{size_file, Mode, Request, Sized};
-use crate::cli::{ConfigArg, InitArgs};
+use crate::cli::{ConfigArg, InitArgs, PgMaxConnections};
 use crate::cmdline;
 use crate::conf::Document;
 use crate::error::{Error, Exit, Result};
@@ -33,24 +38,47 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
     // The file Odoo will read: the command's own -c/--config wins over everything.
     let mut config = args.config.clone();
     if let Some(path) = odoo_cmdline.as_ref().and_then(|c| c.config.clone()) {
-        if let Some(given) = &config.config {
-            if Path::new(&path) != given {
-                log::warn!(
-                    "the command passes -c {path}, so Odoo reads that file: sizing it instead of {}",
-                    given.display()
-                );
-            }
+        let (otherwise, source) = super::config_path(&config, matches, &env);
+        if !same_file(Path::new(&path), &otherwise) {
+            log::warn!(
+                "the command passes -c {path}, so Odoo reads that file: sizing it instead of {} ({source})",
+                otherwise.display()
+            );
         }
         config = ConfigArg {
             config: Some(PathBuf::from(path)),
         };
     }
 
+    // The database first: `--pg-max-connections auto` needs it up.
+    let mut plan_args = std::borrow::Cow::Borrowed(&args.plan);
+    if let Some(seconds) = args.wait_db {
+        let (path, _) = super::config_path(&config, matches, &env);
+        let conf = crate::write::read_config(&path)
+            .ok()
+            .flatten()
+            .map(|(bytes, _)| options_of(&Document::parse(&bytes)))
+            .unwrap_or_default();
+        if let Err(error) = wait_for_database(&conf, Duration::from_secs(seconds)) {
+            if args.strict {
+                return Err(error);
+            }
+            log::error!("{error}; starting the command anyway");
+            if args.plan.pg_max_connections == Some(PgMaxConnections::Auto) {
+                // Asking again would only add a timeout to the start.
+                log::warn!(
+                    "--pg-max-connections auto: not asked, the database wait failed; db_maxconn is not sized from the server: pass --pg-max-connections N"
+                );
+                plan_args.to_mut().pg_max_connections = None;
+            }
+        }
+    }
+
     let request = Request {
         config: &config,
         output: args.output.as_deref(),
         limits: &args.limits,
-        plan: &args.plan,
+        plan: &plan_args,
         fix: args.fix,
         mode: Mode::Write,
     };
@@ -61,30 +89,11 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
         }
         Err(error) if args.strict || argv.is_empty() => return Err(error),
         Err(error) => {
-            log::warn!("sizing skipped, starting the command with the config unchanged: {error}");
+            // An error, not a warning: it must survive -q.
+            log::error!("sizing skipped, starting the command with the config unchanged: {error}");
             None
         }
     };
-
-    if let Some(seconds) = args.wait_db {
-        let conf = match &sized {
-            Some(sized) => options_of(&sized.outcome.document),
-            None => {
-                let (path, _) = super::config_path(&config, matches, &env);
-                crate::write::read_config(&path)
-                    .ok()
-                    .flatten()
-                    .map(|(bytes, _)| options_of(&Document::parse(&bytes)))
-                    .unwrap_or_default()
-            }
-        };
-        if let Err(error) = wait_for_database(&conf, Duration::from_secs(seconds)) {
-            if args.strict {
-                return Err(error);
-            }
-            log::error!("{error}; starting the command anyway");
-        }
-    }
 
     let Some((program, rest)) = args.command.split_first() else {
         return Ok(Exit::Success);
@@ -103,6 +112,17 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
         command: program.to_string_lossy().into_owned(),
         source,
     })
+}
+
+/// Whether two paths name the same file: equal as written, or resolving to the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn options_of(doc: &Document) -> BTreeMap<String, String> {

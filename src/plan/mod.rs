@@ -657,11 +657,12 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
             "workers = 1: Odoo refuses to print PDF reports with fewer than 2 workers".into(),
         );
     }
-    if let Some((_, pin)) = pins.get("workers").filter(|(_, p)| p.from_environment) {
+    // One per key Odoo 19 takes from its environment (the value is not shown: it may be a secret).
+    for (key, (_, pin)) in pins.values.iter().filter(|(_, (_, p))| p.from_environment) {
         warn(
             WarningCode::EnvironmentOverride,
             format!(
-                "{} is set: Odoo {version} uses it instead of odoo.conf's workers",
+                "{} is set: Odoo {version} uses it instead of odoo.conf's {key}",
                 pin.origin
             ),
         );

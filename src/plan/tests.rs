@@ -261,6 +261,43 @@ fn environment_pins_of_odoo_19() {
 }
 
 #[test]
+fn every_environment_pin_of_odoo_19_is_warned_about_once() {
+    let mut i = input(4.0, 8 * GIB);
+    i.version = OdooVersion::V19;
+    let env = |key: &str, value: &str, var: &str| Pin {
+        key: key.into(),
+        value: value.into(),
+        origin: var.into(),
+        from_environment: true,
+    };
+    i.pins = vec![
+        env("workers", "3", "ODOO_WORKERS"),
+        env("limit_memory_hard", "2684354560", "ODOO_LIMIT_MEMORY_HARD"),
+        env("limit_time_real", "240", "ODOO_LIMIT_TIME_REAL"),
+        // The same value on the command line: still one warning for the key.
+        pin("limit_time_real", "240"),
+    ];
+    let p = plan(&i).unwrap();
+    let messages: Vec<&str> = p
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::EnvironmentOverride)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "ODOO_LIMIT_MEMORY_HARD is set: Odoo 19.0 uses it instead of odoo.conf's limit_memory_hard",
+            "ODOO_LIMIT_TIME_REAL is set: Odoo 19.0 uses it instead of odoo.conf's limit_time_real",
+            "ODOO_WORKERS is set: Odoo 19.0 uses it instead of odoo.conf's workers",
+        ]
+    );
+    // A --set alone is not an environment override.
+    i.pins = vec![pin("limit_memory_hard", "2684354560")];
+    assert!(!plan(&i).unwrap().has_warning(WarningCode::EnvironmentOverride));
+}
+
+#[test]
 fn knobs_are_validated() {
     let mut i = input(4.0, 8 * GIB);
     i.knobs.heavy_ratio = 1.5;
