@@ -111,10 +111,12 @@ pub fn check(data: &[u8]) {
                     );
                 }
                 Some(added) if added <= 3 => {
-                    // Lines before the insertion point are unchanged except a missing terminator.
-                    let at = change.after.saturating_sub(1).min(before.len());
-                    for i in 0..at.min(before.len()) {
-                        let (b, a) = (&before[i], &after[i]);
+                    // The `added` lines end at the key's line (a new section's blank line and header
+                    // come first). Every other line is unchanged, those after them shifted down, except
+                    // that the last line may gain the terminator it lacked.
+                    let at = change.after.saturating_sub(added).min(before.len());
+                    for (i, b) in before.iter().enumerate() {
+                        let a = &after[if i < at { i } else { i + added }];
                         assert!(
                             b.0 == a.0 && (b.1 == a.1 || b.1 == LineEnding::None),
                             "line {} changed",
