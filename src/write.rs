@@ -584,7 +584,11 @@ fn write_in_place(target: &Path, original: &[u8], content: &[u8]) -> Result<()> 
         });
     }
     overwrite(target, content, true)?;
-    std::fs::remove_file(&journal).map_err(|e| FileError::from_io(&journal, "remove", e))
+    remove_journal(&journal)
+}
+
+fn remove_journal(journal: &Path) -> Result<()> {
+    std::fs::remove_file(journal).map_err(|e| FileError::from_io(journal, "remove", e))
 }
 
 /// Writes `content` over the file at offset 0, truncates and fsyncs: same inode, owner and mode.
@@ -631,12 +635,10 @@ fn recover_in_place(target: &Path) -> Result<Option<Recovery>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(FileError::from_io(target, "read", e)),
     };
-    let remove =
-        |journal: &Path| std::fs::remove_file(journal).map_err(|e| FileError::from_io(journal, "remove", e));
     match (&current, entry.new) {
         // Nothing was written yet, or everything was: the run died around its own journal.
         (Some(current), new) if current[..] == *entry.original || new == Some(&current[..]) => {
-            remove(&journal)?;
+            remove_journal(&journal)?;
             log::info!(
                 "{}: removed the journal of an in-place write that was interrupted before or after changing it ({})",
                 target.display(),
@@ -669,7 +671,7 @@ fn recover_in_place(target: &Path) -> Result<Option<Recovery>> {
 
 fn restore(target: &Path, original: &[u8], journal: &Path) -> Result<Option<Recovery>> {
     overwrite(target, original, false)?;
-    std::fs::remove_file(journal).map_err(|e| FileError::from_io(journal, "remove", e))?;
+    remove_journal(journal)?;
     log::warn!(
         "{}: a previous run was interrupted while rewriting it in place; its original content was restored from {}",
         target.display(),
