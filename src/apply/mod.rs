@@ -187,8 +187,13 @@ impl Prepared {
     /// The current `[options]` values as Odoo reads them (`[DEFAULT]` keys included), for the plan.
     pub fn current_values(&self) -> BTreeMap<String, String> {
         self.doc
-            .values(OPTIONS)
-            .map(|values| values.into_pairs().into_iter().collect())
+            .value_pairs(OPTIONS)
+            .map(|pairs| {
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

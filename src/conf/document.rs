@@ -824,31 +824,40 @@ impl Document {
     /// `NoSectionError`), except for `DEFAULT` itself. When the document has issues this is what Python would
     /// read with `strict=False` (later duplicates win).
     pub fn values(&self, section: &str) -> Option<Values> {
-        let mut values = self.defaults();
+        self.value_pairs(section).map(Values::from_borrowed)
+    }
+
+    /// [`Document::values`] without copying: the `(key, value)` pairs Python's `items(section)` returns, in
+    /// its order, borrowed from the document.
+    pub(crate) fn value_pairs(&self, section: &str) -> Option<Vec<(&str, &str)>> {
+        let mut pairs: Vec<(&str, &str)> = self
+            .section(DEFAULT_SECTION)
+            .map(|s| self.pairs(s).collect())
+            .unwrap_or_default();
         if section == DEFAULT_SECTION {
-            return Some(values);
+            return Some(pairs);
         }
         let own = self.section(section)?;
-        let mut position: HashMap<String, usize> = values
-            .pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (k.clone(), i))
-            .collect();
+        if pairs.is_empty() {
+            // The common case (no `[DEFAULT]`): the section's own keys, already unique and in order.
+            return Some(self.pairs(own).collect());
+        }
+        let mut position: HashMap<&str, usize, BuildHasherDefault<Fnv>> =
+            pairs.iter().enumerate().map(|(i, &(k, _))| (k, i)).collect();
         for (key, value) in self.pairs(own) {
             match position.get(key) {
                 Some(&i) => {
-                    if let Some(pair) = values.pairs.get_mut(i) {
-                        pair.1 = value.to_string();
+                    if let Some(pair) = pairs.get_mut(i) {
+                        pair.1 = value;
                     }
                 }
                 None => {
-                    position.insert(key.to_string(), values.pairs.len());
-                    values.pairs.push((key.to_string(), value.to_string()));
+                    position.insert(key, pairs.len());
+                    pairs.push((key, value));
                 }
             }
         }
-        Some(values)
+        Some(pairs)
     }
 
     /// The section's own `(key, value)` pairs in order, without copying them; none when the section does

@@ -412,12 +412,9 @@ impl<'a> View<'a> {
         let mut options = Vec::new();
         if doc.has_section(OPTIONS) {
             // `values()` gives Python's keys and order; the entries give lines and raw text.
-            let keys: Vec<String> = doc
-                .values(OPTIONS)
-                .map(|v| v.keys().map(str::to_string).collect())
-                .unwrap_or_default();
-            for key in keys {
-                if let Some(entry) = doc.source_entry(OPTIONS, &key) {
+            let pairs = doc.value_pairs(OPTIONS).unwrap_or_default();
+            for (key, _) in pairs {
+                if let Some(entry) = doc.source_entry(OPTIONS, key) {
                     options.push(OptionEntry {
                         key: entry.key(),
                         raw: entry.value(),
