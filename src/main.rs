@@ -9,8 +9,9 @@ fn main() -> ExitCode {
     // Fault injection is compiled into test builds only (`--features failpoints`, env FAILPOINTS).
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
+    let mut matches = Cli::command().get_matches();
+    let sources = odoo_sizer::commands::ArgSources::of(&matches);
+    let cli = match Cli::from_arg_matches_mut(&mut matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
@@ -22,7 +23,7 @@ fn main() -> ExitCode {
         cli.global.color,
         cli.global.log_format,
     );
-    match odoo_sizer::commands::run(cli, &matches) {
+    match odoo_sizer::commands::run(cli, &sources) {
         Ok(exit) => exit.into(),
         Err(error) if error.is_broken_pipe() => Exit::Success.into(),
         Err(error) => {

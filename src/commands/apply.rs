@@ -4,13 +4,13 @@
 //! edit → [`crate::write::ConfigFile`] (locked, atomic, owner and mode kept). [`size_file`] is the whole job
 //! without printing, reused by `init`.
 
+use super::ArgSources;
 use crate::apply::{self, Outcome, Prepared};
 use crate::cli::{ApplyArgs, ConfigArg, Format, LimitArgs, PlanArgs};
 use crate::error::{Error, Exit, Result};
 use crate::limits::quantity::{HumanBytes, HumanCpus};
 use crate::plan::{self, Plan, Warning};
 use crate::write::{self, ConfigFile, Recovery, WriteMethod};
-use clap::ArgMatches;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -50,7 +50,7 @@ pub struct Request<'a> {
 /// The whole `apply` job without printing: read (locked when writing), refuse or fix, plan, edit, write.
 pub fn size_file(
     request: &Request<'_>,
-    matches: &ArgMatches,
+    sources: &ArgSources,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Sized> {
     let Request {
@@ -61,10 +61,10 @@ pub fn size_file(
         fix,
         mode,
     } = *request;
-    let (config_path, config_source) = super::config_path(config, matches, env);
-    let limits = super::limits(limits_args, matches, false);
+    let (config_path, config_source) = super::config_path(config, sources, env);
+    let limits = super::limits(limits_args, sources, false);
     let budget = limits.budget()?;
-    let (version, _) = super::plan::odoo_version(plan_args, matches, env)?;
+    let (version, _) = super::plan::odoo_version(plan_args, sources, env)?;
 
     // The file to write is locked for the whole read-modify-write cycle.
     let (source_bytes, source_mode, destination) = match (mode, output) {
@@ -95,7 +95,7 @@ pub fn size_file(
     let prepared = Prepared::new(source_bytes.as_deref(), version, fix).map_err(refused)?;
     let current = prepared.current_values();
     let plan_args = super::resolve_pg_max(plan_args, &current);
-    let input = super::plan::plan_input(&plan_args, matches, &limits, budget, env, current)?;
+    let input = super::plan::plan_input(&plan_args, sources, &limits, budget, env, current)?;
     let plan = plan::plan(&input.input)?;
     let outcome = prepared.apply(&plan).map_err(refused)?;
 
@@ -145,7 +145,7 @@ fn report_recoveries(file: &ConfigFile) {
     }
 }
 
-pub fn run(args: &ApplyArgs, matches: &ArgMatches, out: &mut dyn Write) -> Result<Exit> {
+pub fn run(args: &ApplyArgs, sources: &ArgSources, out: &mut dyn Write) -> Result<Exit> {
     let env = |name: &str| std::env::var(name).ok();
     let mode = if args.dry_run || args.check {
         Mode::Preview
@@ -160,7 +160,7 @@ pub fn run(args: &ApplyArgs, matches: &ArgMatches, out: &mut dyn Write) -> Resul
         fix: args.fix,
         mode,
     };
-    let sized = size_file(&request, matches, &env)?;
+    let sized = size_file(&request, sources, &env)?;
     let changed = sized.outcome.changed();
     match args.format {
         Format::Json => super::write_json(out, &json_report(&sized, args.dry_run))?,

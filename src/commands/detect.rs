@@ -1,14 +1,14 @@
 //! `odoo-sizer detect`: print the limits and where each value comes from.
 
+use super::ArgSources;
 use crate::cli::{DetectArgs, Format};
 use crate::error::{Error, Exit, Result};
 use crate::limits::quantity::{HumanBytes, HumanCpus};
 use crate::limits::Limits;
-use clap::ArgMatches;
 use std::io::Write;
 
-pub fn run(args: &DetectArgs, matches: &ArgMatches, out: &mut dyn Write) -> Result<Exit> {
-    let limits = super::limits(&args.limits, matches, true);
+pub fn run(args: &DetectArgs, sources: &ArgSources, out: &mut dyn Write) -> Result<Exit> {
+    let limits = super::limits(&args.limits, sources, true);
     match args.format {
         Format::Json => super::write_json(out, &limits)?,
         Format::Text => out

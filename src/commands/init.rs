@@ -11,13 +11,13 @@
 //! must be visible), and COMMAND starts with the config unchanged.
 
 use super::apply::{size_file, Mode, Request, Sized};
+use super::ArgSources;
 use crate::cli::{ConfigArg, InitArgs, PgMaxConnections};
 use crate::cmdline;
 use crate::conf::Document;
 use crate::error::{Error, Exit, Result};
 use crate::limits::quantity::{HumanBytes, HumanCpus};
 use crate::pg;
-use clap::ArgMatches;
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ use std::time::Duration;
 /// How often `--wait-db` asks at first (it backs off up to 2 s).
 const WAIT_DB_POLL: Duration = Duration::from_millis(250);
 
-pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
+pub fn run(args: &InitArgs, sources: &ArgSources, quiet: bool) -> Result<Exit> {
     let env = |name: &str| std::env::var(name).ok();
     let argv: Vec<String> = args
         .command
@@ -38,7 +38,7 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
     // The file Odoo will read: the command's own -c/--config wins over everything.
     let mut config = args.config.clone();
     if let Some(path) = odoo_cmdline.as_ref().and_then(|c| c.config.clone()) {
-        let (otherwise, source) = super::config_path(&config, matches, &env);
+        let (otherwise, source) = super::config_path(&config, sources, &env);
         if !same_file(Path::new(&path), &otherwise) {
             log::warn!(
                 "the command passes -c {path}, so Odoo reads that file: sizing it instead of {} ({source})",
@@ -53,7 +53,7 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
     // The database first: `--pg-max-connections auto` needs it up.
     let mut plan_args = std::borrow::Cow::Borrowed(&args.plan);
     if let Some(seconds) = args.wait_db {
-        let (path, _) = super::config_path(&config, matches, &env);
+        let (path, _) = super::config_path(&config, sources, &env);
         let conf = crate::write::read_config(&path)
             .ok()
             .flatten()
@@ -82,7 +82,7 @@ pub fn run(args: &InitArgs, matches: &ArgMatches, quiet: bool) -> Result<Exit> {
         fix: args.fix,
         mode: Mode::Write,
     };
-    let sized = match size_file(&request, matches, &env) {
+    let sized = match size_file(&request, sources, &env) {
         Ok(sized) => {
             report(&sized, odoo_cmdline.as_ref(), quiet);
             Some(sized)

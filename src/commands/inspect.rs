@@ -10,6 +10,7 @@
 //! The per-container part — [`size_container`] (read, plan, edit) and [`write_sized`] (write back, then
 //! signal or restart) — is shared with `watch`, so both follow the same rules.
 
+use super::ArgSources;
 use crate::apply::{self, Prepared};
 use crate::cli::{Format, InspectArgs, PlanArgs};
 use crate::docker::archive::{self, RemoteFile};
@@ -25,7 +26,6 @@ use crate::inspect::{
     Recommended, Severity, Sources, TargetReport,
 };
 use crate::odoo::OdooVersion;
-use clap::ArgMatches;
 use std::future::Future;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -34,12 +34,12 @@ use std::time::{Duration, Instant};
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What sizing one container needs besides the engine and the container: the plan's options (and the
-/// matches naming where each came from) and `--fix`. Shared by `inspect` and `watch`.
+/// sources naming where each came from) and `--fix`. Shared by `inspect` and `watch`.
 #[derive(Clone, Copy)]
 pub struct Sizing<'a> {
     pub plan: &'a PlanArgs,
     pub fix: bool,
-    pub matches: &'a ArgMatches,
+    pub sources: &'a ArgSources,
     /// Also list the processes (top API) for the live memory judgement (`inspect`; `watch` skips it).
     pub processes: bool,
 }
@@ -51,7 +51,7 @@ struct Context<'a> {
     sizing: Sizing<'a>,
 }
 
-pub fn run(args: &InspectArgs, matches: &ArgMatches, out: &mut dyn Write) -> Result<Exit> {
+pub fn run(args: &InspectArgs, sources: &ArgSources, out: &mut dyn Write) -> Result<Exit> {
     let runtime = docker::runtime().map_err(|e| {
         Error::Docker(DockerError::Transport {
             host: "-".into(),
@@ -60,7 +60,7 @@ pub fn run(args: &InspectArgs, matches: &ArgMatches, out: &mut dyn Write) -> Res
         })
     })?;
     let started = Instant::now();
-    let reports = runtime.block_on(inspect_all(args, matches))?;
+    let reports = runtime.block_on(inspect_all(args, sources))?;
     log::info!(
         "inspected {} container(s) in {:.0} ms (concurrency {})",
         reports.len(),
@@ -96,7 +96,7 @@ pub fn exit_code(reports: &[TargetReport], check: bool) -> Exit {
 }
 
 /// Connects, selects and works on every target. `Err` only when the engine itself cannot be used.
-async fn inspect_all(args: &InspectArgs, matches: &ArgMatches) -> Result<Vec<TargetReport>> {
+async fn inspect_all(args: &InspectArgs, sources: &ArgSources) -> Result<Vec<TargetReport>> {
     let engine = Engine::connect(&ConnectOptions::from_env()).await?;
     let selection = Selection {
         names: args.containers.clone(),
@@ -115,7 +115,7 @@ async fn inspect_all(args: &InspectArgs, matches: &ArgMatches) -> Result<Vec<Tar
         sizing: Sizing {
             plan: &args.plan,
             fix: args.fix,
-            matches,
+            sources,
             processes: true,
         },
     };
@@ -319,7 +319,7 @@ fn assess(
         }
         env_value(&target.env, variable).map(str::to_string)
     };
-    let (version, version_source) = match super::plan::odoo_version(&plan_args, cx.matches, &env) {
+    let (version, version_source) = match super::plan::odoo_version(&plan_args, cx.sources, &env) {
         Ok(found) => found,
         Err(e) => return fail(report, format!("{name}: {e}")),
     };
@@ -356,7 +356,7 @@ fn assess(
 
     let input = match super::plan::plan_input(
         &plan_args,
-        cx.matches,
+        cx.sources,
         &target.limits,
         budget,
         &env,

@@ -6,26 +6,26 @@
 //! asked for (`--detect`): without them the container rules are skipped, so the verdict on a file never
 //! depends on the machine lint runs on.
 
+use super::ArgSources;
 use crate::cli::{Format, LintArgs};
 use crate::conf::Document;
 use crate::error::{Error, Exit, Result};
 use crate::limits::quantity::{HumanBytes, HumanCpus};
 use crate::lint::{self, render, Context};
 use crate::write::{self, FileError};
-use clap::ArgMatches;
 use std::io::Write;
 
-pub fn run(args: &LintArgs, matches: &ArgMatches, out: &mut dyn Write) -> Result<Exit> {
+pub fn run(args: &LintArgs, sources: &ArgSources, out: &mut dyn Write) -> Result<Exit> {
     let env = |name: &str| std::env::var(name).ok();
-    let (version, version_source) = super::odoo_version(args.odoo_version, matches, &env)?;
-    let (path, origin) = super::config_path(&args.config, matches, &env);
+    let (version, version_source) = super::odoo_version(args.odoo_version, sources, &env)?;
+    let (path, origin) = super::config_path(&args.config, sources, &env);
     let bytes = match write::read_config(&path) {
         Ok(Some((bytes, _))) => bytes,
         Ok(None) | Err(FileError::NoDirectory { .. }) => return Err(Error::ConfigNotFound { path, origin }),
         Err(e) => return Err(e.into()),
     };
     let doc = Document::parse(&bytes);
-    let container = container(args, matches)?;
+    let container = container(args, sources)?;
     let ctx = Context {
         cpus: container.cpus,
         memory_bytes: container.memory_bytes,
@@ -71,9 +71,9 @@ struct Container {
 
 /// With `--detect` or `--root`: the detected limits (overrides applied), both required. Otherwise only
 /// the overrides, each on its own (`--cpus` alone enables the CPU rules).
-fn container(args: &LintArgs, matches: &ArgMatches) -> Result<Container> {
+fn container(args: &LintArgs, sources: &ArgSources) -> Result<Container> {
     if args.detect || args.limits.root.is_some() {
-        let limits = super::limits(&args.limits, matches, false);
+        let limits = super::limits(&args.limits, sources, false);
         for warning in &limits.warnings {
             log::warn!("{warning}");
         }
@@ -89,7 +89,7 @@ fn container(args: &LintArgs, matches: &ArgMatches) -> Result<Container> {
             )),
         });
     }
-    let overrides = super::overrides(&args.limits, matches);
+    let overrides = super::overrides(&args.limits, sources);
     let sources: Vec<String> = [
         overrides.cpus.as_ref().map(|o| o.source.clone()),
         overrides.memory.as_ref().map(|o| o.source.clone()),

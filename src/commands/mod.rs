@@ -14,25 +14,49 @@ use crate::limits::{self, FsRoot, Limits, Override, Overrides};
 use clap::parser::ValueSource;
 use clap::ArgMatches;
 
-/// Runs the command the user asked for. `matches` are the subcommand's own matches, used to tell
-/// whether a value came from a flag or from its environment variable.
-pub fn run(cli: Cli, matches: &ArgMatches) -> Result<Exit> {
-    let sub = matches.subcommand().map(|(_, m)| m).unwrap_or(matches);
+/// Runs the command the user asked for. `sources` tell whether a value came from a flag or from its
+/// environment variable (see [`ArgSources::of`]).
+pub fn run(cli: Cli, sources: &ArgSources) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Detect(args) => detect::run(&args, sub, &mut out),
-        Command::Plan(args) => plan::run(&args, sub, &mut out),
-        Command::Apply(args) => apply::run(&args, sub, &mut out),
-        Command::Init(args) => init::run(&args, sub, cli.global.quiet),
-        Command::Lint(args) => lint::run(&args, sub, &mut out),
-        Command::Inspect(args) => inspect::run(&args, sub, &mut out),
-        Command::Watch(args) => watch::run(&args, sub),
+        Command::Detect(args) => detect::run(&args, sources, &mut out),
+        Command::Plan(args) => plan::run(&args, sources, &mut out),
+        Command::Apply(args) => apply::run(&args, sources, &mut out),
+        Command::Init(args) => init::run(&args, sources, cli.global.quiet),
+        Command::Lint(args) => lint::run(&args, sources, &mut out),
+        Command::Inspect(args) => inspect::run(&args, sources, &mut out),
+        Command::Watch(args) => watch::run(&args, sources),
+    }
+}
+
+/// Where the subcommand's arguments got their values: the command line or an environment variable
+/// (defaults are not recorded). Read from clap's matches before they are consumed into [`Cli`], so that
+/// the matches need not be cloned (`Cli::from_arg_matches_mut` takes the values out of them).
+#[derive(Debug, Clone, Default)]
+pub struct ArgSources(Vec<(String, ValueSource)>);
+
+impl ArgSources {
+    /// The sources of the subcommand's own arguments (the global ones are propagated into them).
+    pub fn of(matches: &ArgMatches) -> ArgSources {
+        let sub = matches.subcommand().map_or(matches, |(_, m)| m);
+        ArgSources(
+            sub.ids()
+                .filter_map(|id| {
+                    let source = sub.value_source(id.as_str())?;
+                    (source != ValueSource::DefaultValue).then(|| (id.as_str().to_string(), source))
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, id: &str) -> Option<ValueSource> {
+        self.0.iter().find(|(i, _)| i == id).map(|&(_, s)| s)
     }
 }
 
 /// Names the origin of an argument for reports: `--users`, `ODOO_SIZER_USERS`, or `default`.
-fn source(matches: &ArgMatches, id: &str, flag: &str, env: &str) -> String {
-    match matches.value_source(id) {
+fn source(sources: &ArgSources, id: &str, flag: &str, env: &str) -> String {
+    match sources.get(id) {
         Some(ValueSource::EnvVariable) => env.to_string(),
         Some(ValueSource::CommandLine) => flag.to_string(),
         _ => "default".to_string(),
@@ -43,13 +67,13 @@ fn source(matches: &ArgMatches, id: &str, flag: &str, env: &str) -> String {
 /// Odoo and the official image use), else the official image's `/etc/odoo/odoo.conf`.
 pub fn config_path(
     arg: &crate::cli::ConfigArg,
-    matches: &ArgMatches,
+    sources: &ArgSources,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> (std::path::PathBuf, String) {
     if let Some(path) = &arg.config {
         return (
             path.clone(),
-            source(matches, "config", "--config", "ODOO_SIZER_CONFIG"),
+            source(sources, "config", "--config", "ODOO_SIZER_CONFIG"),
         );
     }
     match env("ODOO_RC").filter(|v| !v.is_empty()) {
@@ -62,22 +86,22 @@ pub fn config_path(
 pub const DEFAULT_CONFIG: &str = "/etc/odoo/odoo.conf";
 
 /// The user's overrides, each labelled with where it came from.
-pub fn overrides(args: &LimitArgs, matches: &ArgMatches) -> Overrides {
+pub fn overrides(args: &LimitArgs, sources: &ArgSources) -> Overrides {
     Overrides {
         cpus: args.cpus.map(|value| Override {
             value,
-            source: source(matches, "cpus", "--cpus", "ODOO_SIZER_CPUS"),
+            source: source(sources, "cpus", "--cpus", "ODOO_SIZER_CPUS"),
         }),
         memory: args.memory.map(|value| Override {
             value,
-            source: source(matches, "memory", "--memory", "ODOO_SIZER_MEMORY"),
+            source: source(sources, "memory", "--memory", "ODOO_SIZER_MEMORY"),
         }),
     }
 }
 
 /// Reads the limits (always, for `detect`), or only what the overrides leave unknown.
-pub fn limits(args: &LimitArgs, matches: &ArgMatches, always_read: bool) -> Limits {
-    let overrides = overrides(args, matches);
+pub fn limits(args: &LimitArgs, sources: &ArgSources, always_read: bool) -> Limits {
+    let overrides = overrides(args, sources);
     if overrides.complete() && !always_read {
         return Limits::from_overrides(&overrides);
     }
@@ -93,7 +117,7 @@ pub fn limits(args: &LimitArgs, matches: &ArgMatches, always_read: bool) -> Limi
 /// resolution as `plan`'s.
 pub fn odoo_version(
     arg: Option<crate::odoo::OdooVersion>,
-    matches: &ArgMatches,
+    sources: &ArgSources,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(crate::odoo::OdooVersion, String)> {
     use crate::error::Error;
@@ -102,7 +126,7 @@ pub fn odoo_version(
         return Ok((
             v,
             source(
-                matches,
+                sources,
                 "odoo_version",
                 "--odoo-version",
                 "ODOO_SIZER_ODOO_VERSION",

@@ -4,6 +4,7 @@
 //! [`plan_input`] is the glue other commands reuse (apply, init, inspect): it turns [`PlanArgs`] into the
 //! model's input and the report's provenance lines.
 
+use super::ArgSources;
 use crate::cli::{PgMaxConnections, PlanArgs, PlanCmdArgs, PlanFormat};
 use crate::error::{Error, Exit, Result};
 use crate::limits::quantity::{HumanBytes, HumanCpus};
@@ -11,21 +12,20 @@ use crate::limits::{Budget, Limits};
 use crate::odoo::{self, OdooVersion};
 use crate::plan::render::{self, Input, Report};
 use crate::plan::{self, Knobs, Pin, PlanInput, Warning, WarningCode, MANAGED_KEYS};
-use clap::ArgMatches;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-pub fn run(args: &PlanCmdArgs, matches: &ArgMatches, out: &mut dyn Write) -> Result<Exit> {
-    let limits = super::limits(&args.limits, matches, false);
+pub fn run(args: &PlanCmdArgs, sources: &ArgSources, out: &mut dyn Write) -> Result<Exit> {
+    let limits = super::limits(&args.limits, sources, false);
     let budget = limits.budget()?;
     let env = |name: &str| std::env::var(name).ok();
     let current = match &args.config {
-        Some(path) => current_values(path, &args.plan, matches, &env)?,
+        Some(path) => current_values(path, &args.plan, sources, &env)?,
         None => BTreeMap::new(),
     };
     let plan_args = super::resolve_pg_max(&args.plan, &current);
-    let prepared = plan_input(&plan_args, matches, &limits, budget, &env, current)?;
+    let prepared = plan_input(&plan_args, sources, &limits, budget, &env, current)?;
     let plan = plan::plan(&prepared.input)?;
     let report = Report {
         plan: &plan,
@@ -61,10 +61,10 @@ pub fn run(args: &PlanCmdArgs, matches: &ArgMatches, out: &mut dyn Write) -> Res
 fn current_values(
     path: &std::path::Path,
     args: &PlanArgs,
-    matches: &ArgMatches,
+    sources: &ArgSources,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BTreeMap<String, String>> {
-    let (version, _) = odoo_version(args, matches, env)?;
+    let (version, _) = odoo_version(args, sources, env)?;
     let Some((bytes, _)) = crate::write::read_config(path)? else {
         log::warn!(
             "{} does not exist: planning without current values",
@@ -94,10 +94,10 @@ pub struct Prepared {
 /// The Odoo version to size for, and where it came from (see [`super::odoo_version`]).
 pub fn odoo_version(
     args: &PlanArgs,
-    matches: &ArgMatches,
+    sources: &ArgSources,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(OdooVersion, String)> {
-    super::odoo_version(args.odoo_version, matches, env)
+    super::odoo_version(args.odoo_version, sources, env)
 }
 
 /// Builds the model's input from the plan flags. `env` looks up environment variables that are not
@@ -105,14 +105,14 @@ pub fn odoo_version(
 /// `[options]` values (lower-cased keys), empty without `--config`.
 pub fn plan_input(
     args: &PlanArgs,
-    matches: &ArgMatches,
+    sources: &ArgSources,
     limits: &Limits,
     budget: Budget,
     env: &dyn Fn(&str) -> Option<String>,
     current: BTreeMap<String, String>,
 ) -> Result<Prepared> {
-    let src = |id: &str, flag: &str, var: &str| super::source(matches, id, flag, var);
-    let (version, version_source) = odoo_version(args, matches, env)?;
+    let src = |id: &str, flag: &str, var: &str| super::source(sources, id, flag, var);
+    let (version, version_source) = odoo_version(args, sources, env)?;
 
     let mut pins: Vec<Pin> = Vec::new();
     if version >= OdooVersion::V19 {

@@ -9,6 +9,7 @@
 //! broken event stream is reconnected with backoff and followed by a resync. One log line per decision.
 
 use super::inspect::{size_container, write_sized, After, Sizing};
+use super::ArgSources;
 use crate::cli::WatchArgs;
 use crate::docker::events::{self, Action, ContainerEvent};
 use crate::docker::select::{self, odoo_verdict, Selection, Verdict};
@@ -16,7 +17,6 @@ use crate::docker::target::Target;
 use crate::docker::{self, ConnectOptions, DockerError, Engine};
 use crate::error::{Error, Exit, Result};
 use crate::watch::{live_action, Backoff, Debouncer, Decision, Outcome, Trigger};
-use clap::ArgMatches;
 use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -42,7 +42,7 @@ const STABLE: Duration = Duration::from_secs(60);
 
 type Events = Pin<Box<dyn Stream<Item = std::result::Result<ContainerEvent, DockerError>>>>;
 
-pub fn run(args: &WatchArgs, matches: &ArgMatches) -> Result<Exit> {
+pub fn run(args: &WatchArgs, sources: &ArgSources) -> Result<Exit> {
     let runtime = docker::runtime().map_err(|e| {
         Error::Docker(DockerError::Transport {
             host: "-".into(),
@@ -50,7 +50,7 @@ pub fn run(args: &WatchArgs, matches: &ArgMatches) -> Result<Exit> {
             message: e.to_string(),
         })
     })?;
-    runtime.block_on(watch(args, matches))
+    runtime.block_on(watch(args, sources))
 }
 
 /// A log line with an `event` field (and the given ones) in JSON.
@@ -340,7 +340,7 @@ impl Watcher<'_> {
 }
 
 /// The main loop. Returns 0 after SIGTERM/SIGINT; an error only when the engine cannot be used at start.
-async fn watch(args: &WatchArgs, matches: &ArgMatches) -> Result<Exit> {
+async fn watch(args: &WatchArgs, sources: &ArgSources) -> Result<Exit> {
     let mut shutdown = Shutdown::new()?;
     let connected = tokio::select! {
         c = connect(&args.filter) => c,
@@ -379,7 +379,7 @@ async fn watch(args: &WatchArgs, matches: &ArgMatches) -> Result<Exit> {
         sizing: Sizing {
             plan: &args.plan,
             fix: args.fix,
-            matches,
+            sources,
             processes: false,
         },
         selection: Selection {
