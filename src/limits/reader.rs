@@ -59,8 +59,19 @@ impl FsRoot {
 
     /// Reads a small text file (proc and cgroup files are small; anything bigger is refused).
     pub fn read(&self, logical: &str) -> Result<String, String> {
+        self.read_optional(logical)?
+            .ok_or_else(|| format!("{logical} does not exist"))
+    }
+
+    /// [`FsRoot::read`] for a file that may be missing: `Ok(None)` when it does not exist (found by the
+    /// `open` itself, not by a `stat` before it).
+    pub fn read_optional(&self, logical: &str) -> Result<Option<String>, String> {
         let path = self.resolve(logical);
-        let file = std::fs::File::open(&path).map_err(|e| describe_io(logical, &e))?;
+        let file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(describe_io(logical, &e)),
+        };
         // proc and cgroup files report no size: start with room for a whole small file, so that it is
         // read in one call instead of growing from 32 bytes.
         let mut bytes = Vec::with_capacity(8192);
@@ -72,7 +83,9 @@ impl FsRoot {
                 "{logical} is larger than 16 MiB; it cannot be a proc or cgroup file"
             ));
         }
-        String::from_utf8(bytes).map_err(|_| format!("{logical} is not valid UTF-8 text"))
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("{logical} is not valid UTF-8 text"))
     }
 
     fn exists(&self, logical: &str) -> bool {
@@ -136,6 +149,9 @@ pub fn detect(root: &FsRoot, overrides: &Overrides) -> Limits {
 struct CgroupView {
     lines: Vec<CgroupLine>,
     mounts: Vec<Mount>,
+    /// Whether each v2 mount point asked so far offers each controller asked, from its
+    /// `cgroup.controllers`, read once per reading (cpu, cpuset and memory share one hierarchy).
+    offered: std::cell::RefCell<Vec<(String, Option<String>)>>,
 }
 
 impl CgroupView {
@@ -180,7 +196,11 @@ impl CgroupView {
                 Vec::new()
             }
         };
-        CgroupView { lines, mounts }
+        CgroupView {
+            lines,
+            mounts,
+            offered: std::cell::RefCell::default(),
+        }
     }
 
     /// Where `controller` lives for this process, per the v1-first rule; `None` when unavailable.
@@ -197,10 +217,21 @@ impl CgroupView {
         let line = self.lines.iter().find(|l| l.is_unified())?;
         let mounts = self.mounts.iter().filter(|m| m.fs_type == "cgroup2");
         let location = Location::choose(2, mounts, &line.path)?;
-        let offered = root
-            .read(&join(&location.mount_point, &["cgroup.controllers"]))
-            .map(|text| values::controllers_contain(&text, controller))
-            .unwrap_or(false);
+        let mut cache = self.offered.borrow_mut();
+        let index = match cache.iter().position(|(m, _)| *m == location.mount_point) {
+            Some(index) => index,
+            None => {
+                let text = root
+                    .read(&join(&location.mount_point, &["cgroup.controllers"]))
+                    .ok();
+                cache.push((location.mount_point.clone(), text));
+                cache.len() - 1
+            }
+        };
+        let offered = cache
+            .get(index)
+            .and_then(|(_, text)| text.as_deref())
+            .is_some_and(|text| values::controllers_contain(text, controller));
         offered.then_some(location)
     }
 }
@@ -322,11 +353,20 @@ fn read_value<T>(
     parse: impl Fn(&str) -> Result<Option<T>, String>,
     warnings: &mut Vec<String>,
 ) -> Option<T> {
-    if !root.exists(path) {
-        return None;
-    }
-    match root.read(path) {
-        Ok(text) => match parse(&text) {
+    value_of(root.read_optional(path), path, parse, warnings)
+}
+
+/// The value of an optional file already read: missing → `None`; unreadable or unparsable → warning and
+/// `None`.
+fn value_of<T>(
+    read: Result<Option<String>, String>,
+    path: &str,
+    parse: impl Fn(&str) -> Result<Option<T>, String>,
+    warnings: &mut Vec<String>,
+) -> Option<T> {
+    match read {
+        Ok(None) => None,
+        Ok(Some(text)) => match parse(&text) {
             Ok(value) => value,
             Err(why) => {
                 warnings.push(format!("{path}: {why}; treated as no limit at this level"));
@@ -388,15 +428,18 @@ fn read_cpu(root: &FsRoot, view: &CgroupView, warnings: &mut Vec<String>) -> Cpu
         } else {
             "cpuset.effective_cpus"
         };
-        let path = [own, "cpuset.cpus"]
-            .iter()
-            .map(|f| join(&dir, &[f]))
-            .find(|p| root.exists(p));
-        if let Some(path) = path {
-            cpu.cpuset_cpus = read_value(root, &path, |t| values::parse_cpu_list(t).map(Some), warnings);
+        // The first of the two files that exists is the one read (a missing file is no warning).
+        for file in [own, "cpuset.cpus"] {
+            let path = join(&dir, &[file]);
+            let read = root.read_optional(&path);
+            if matches!(read, Ok(None)) {
+                continue;
+            }
+            cpu.cpuset_cpus = value_of(read, &path, |t| values::parse_cpu_list(t).map(Some), warnings);
             if let Some(count) = cpu.cpuset_cpus {
                 effective.offer(f64::from(count), path);
             }
+            break;
         }
     }
     match root.affinity() {
