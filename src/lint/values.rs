@@ -25,7 +25,8 @@ fn casts(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
     let version = view.version;
     let meant = option.meant();
     let line = Some(option.line());
-    let value = shown(key, &meant);
+    // Formatted only for a finding (most options have none).
+    let value = || shown(key, &meant);
     if spec.kind == Kind::Flag {
         return flag(view, option, out);
     }
@@ -58,7 +59,10 @@ fn casts(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
                 Severity::Error,
                 line,
                 Some(key),
-                format!("`{key}` must be {what}: Odoo {version} refuses {value} and does not start{why}"),
+                format!(
+                    "`{key}` must be {what}: Odoo {version} refuses {shown_value} and does not start{why}",
+                    shown_value = value()
+                ),
                 fix,
             );
         }
@@ -74,7 +78,8 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
     let version = view.version;
     let meant = option.meant();
     let line = Some(option.line());
-    let value = shown(key, &meant);
+    // Formatted only for a finding (most options have none).
+    let value = || shown(key, &meant);
     let Some(spec) = view.read_spec(key) else {
         return;
     };
@@ -85,7 +90,7 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
                 Severity::Error,
                 line,
                 Some(key),
-                format!("`{key}` is a flag: Odoo {version} accepts 1/yes/true/on or 0/no/false/off and refuses {value} at start"),
+                format!("`{key}` is a flag: Odoo {version} accepts 1/yes/true/on or 0/no/false/off and refuses {shown_value} at start", shown_value = value()),
                 "write True or False".to_string(),
             );
         }
@@ -116,7 +121,7 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
             Severity::Warning,
             line,
             Some(key),
-            format!("`{key}` is ON, but only because Odoo {version} never casts flags and any non-empty text, {value} included, is ON"),
+            format!("`{key}` is ON, but only because Odoo {version} never casts flags and any non-empty text, {shown_value} included, is ON", shown_value = value()),
             "write True".to_string(),
         );
     } else if intent == Some(false) {
@@ -133,7 +138,7 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
             Severity::Error,
             line,
             Some(key),
-            format!("`{key}` is ON although {value} looks like OFF: Odoo {version} never casts flags, and any non-empty text is ON{effect}"),
+            format!("`{key}` is ON although {shown_value} looks like OFF: Odoo {version} never casts flags, and any non-empty text is ON{effect}", shown_value = value()),
             "write False".to_string(),
         );
     } else {
@@ -142,7 +147,7 @@ fn flag(view: &View<'_>, option: &OptionEntry<'_>, out: &mut Findings) {
             Severity::Error,
             line,
             Some(key),
-            format!("`{key}` is a flag and {value} is not True or False: Odoo {version} never casts flags, so it reads any non-empty text as ON (and Odoo 19.0 refuses this one)"),
+            format!("`{key}` is a flag and {shown_value} is not True or False: Odoo {version} never casts flags, so it reads any non-empty text as ON (and Odoo 19.0 refuses this one)", shown_value = value()),
             "write True or False".to_string(),
         );
     }
