@@ -111,9 +111,8 @@ pub(crate) struct Section {
     /// Every entry, in file order, duplicates included.
     pub(crate) entries: Vec<usize>,
     /// Python's dict: one slot per key in first-seen order, holding the entry that wins (the last).
+    /// Slots are found through [`Document`]'s `slots` index.
     pub(crate) effective: Vec<usize>,
-    /// Key hash → slot. Keys are compared on lookup, so a hash collision only costs a linear scan.
-    index: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
 }
 
 /// Text that is a slice of the source in the common case, and owned only when Python's view differs from
@@ -213,25 +212,45 @@ fn text_of<'a>(src: &'a Source, t: &'a Text) -> &'a str {
     }
 }
 
-/// The slot of `key` in `section`, comparing keys (not just hashes).
-fn slot_of(src: &Source, entries: &[Entry], section: &Section, key: &str) -> Option<usize> {
-    slot_of_hashed(src, entries, section, key, key_hash(key))
+/// Index of every section's keys: the hash of (section id, key) → the key's slot in that section's
+/// `effective`. One map for the whole document, sized from the file's length, instead of one growing map
+/// per section. Keys are compared on lookup, so a hash collision only costs a linear scan.
+type Slots = HashMap<u64, usize, BuildHasherDefault<PassThrough>>;
+
+/// The index key of `key` (hashed as `hash`) in section `sid`.
+fn slot_key(sid: usize, hash: u64) -> u64 {
+    hash ^ (sid as u64).wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-/// [`slot_of`] with the key's hash already computed.
-fn slot_of_hashed(src: &Source, entries: &[Entry], section: &Section, key: &str, hash: u64) -> Option<usize> {
-    let key_of = |slot: usize| {
-        section
-            .effective
-            .get(slot)
-            .and_then(|&e| entries.get(e))
-            .map(|e| text_of(src, &e.key))
-    };
-    let slot = *section.index.get(&hash)?;
-    if key_of(slot) == Some(key) {
-        return Some(slot);
+/// The parts of a document a key lookup needs (borrowed apart, so that parsing can look up while it
+/// adds to the sections).
+struct Lookup<'a> {
+    src: &'a Source,
+    entries: &'a [Entry],
+    slots: &'a Slots,
+}
+
+impl Lookup<'_> {
+    /// The slot of `key` in section `sid`, comparing keys (not just hashes).
+    fn slot(&self, sid: usize, section: &Section, key: &str) -> Option<usize> {
+        self.slot_hashed(sid, section, key, key_hash(key))
     }
-    (0..section.effective.len()).find(|&slot| key_of(slot) == Some(key))
+
+    /// [`Lookup::slot`] with the key's hash already computed.
+    fn slot_hashed(&self, sid: usize, section: &Section, key: &str, hash: u64) -> Option<usize> {
+        let key_of = |slot: usize| {
+            section
+                .effective
+                .get(slot)
+                .and_then(|&e| self.entries.get(e))
+                .map(|e| text_of(self.src, &e.key))
+        };
+        let slot = *self.slots.get(&slot_key(sid, hash))?;
+        if key_of(slot) == Some(key) {
+            return Some(slot);
+        }
+        (0..section.effective.len()).find(|&slot| key_of(slot) == Some(key))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +283,7 @@ pub struct Document {
     pub(crate) lines: Vec<Line>,
     pub(crate) sections: Vec<Section>,
     section_index: HashMap<String, usize, BuildHasherDefault<Fnv>>,
+    slots: Slots,
     pub(crate) entries: Vec<Entry>,
     issues: Vec<Issue>,
     /// Where CPython's decoder fails on this file, when it is not valid UTF-8.
@@ -486,7 +506,12 @@ impl Parser<'_> {
             if let Some(section) = self.doc.sections.get_mut(sid) {
                 section.entries.push(eid);
                 let hash = key_hash(key_str);
-                match slot_of_hashed(src, &self.doc.entries, section, key_str, hash) {
+                let lookup = Lookup {
+                    src,
+                    entries: &self.doc.entries,
+                    slots: &self.doc.slots,
+                };
+                match lookup.slot_hashed(sid, section, key_str, hash) {
                     Some(slot) => {
                         // The slot's first entry is the earliest entry of the section with this key (rare:
                         // searched only for a duplicate, instead of recording it for every key).
@@ -509,7 +534,10 @@ impl Parser<'_> {
                         }
                     }
                     None => {
-                        section.index.entry(hash).or_insert(section.effective.len());
+                        self.doc
+                            .slots
+                            .entry(slot_key(sid, hash))
+                            .or_insert(section.effective.len());
                         section.effective.push(eid);
                     }
                 }
@@ -559,7 +587,6 @@ impl Parser<'_> {
                     headers: vec![idx],
                     entries: Vec::new(),
                     effective: Vec::new(),
-                    index: HashMap::default(),
                 });
                 sid
             }
@@ -591,6 +618,7 @@ impl Document {
                 lines: Vec::with_capacity(bytes.len() / 24 + 1),
                 sections: Vec::new(),
                 section_index: HashMap::default(),
+                slots: Slots::with_capacity_and_hasher(bytes.len() / 64 + 1, BuildHasherDefault::default()),
                 entries: Vec::with_capacity(bytes.len() / 64 + 1),
                 issues: Vec::new(),
                 decode_error: None,
@@ -802,6 +830,14 @@ impl Document {
         self.section_index.get(name).copied()
     }
 
+    fn lookup(&self) -> Lookup<'_> {
+        Lookup {
+            src: &self.src,
+            entries: &self.entries,
+            slots: &self.slots,
+        }
+    }
+
     fn pairs<'a>(&'a self, section: &'a Section) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         section
             .effective
@@ -875,8 +911,9 @@ impl Document {
     /// The entry Python keeps for `key` in `section` itself (not inherited from `[DEFAULT]`). The key is
     /// lower-cased first, as Python does.
     pub fn entry(&self, section: &str, key: &str) -> Option<EntryRef<'_>> {
-        let s = self.section(section)?;
-        let slot = slot_of(&self.src, &self.entries, s, &pychar::lower(key))?;
+        let sid = self.section_id(section)?;
+        let s = self.sections.get(sid)?;
+        let slot = self.lookup().slot(sid, s, &pychar::lower(key))?;
         let id = *s.effective.get(slot)?;
         Some(EntryRef { doc: self, id })
     }
@@ -1168,16 +1205,13 @@ impl<'a> EntryRef<'a> {
     /// False for an earlier duplicate that Python overwrites (and for lines before any header).
     pub fn is_effective(&self) -> bool {
         let Some(e) = self.raw() else { return false };
-        let Some(section) = e.section.and_then(|s| self.doc.sections.get(s)) else {
+        let Some((sid, section)) = e.section.and_then(|s| Some((s, self.doc.sections.get(s)?))) else {
             return false;
         };
-        slot_of(
-            &self.doc.src,
-            &self.doc.entries,
-            section,
-            text_of(&self.doc.src, &e.key),
-        )
-        .and_then(|slot| section.effective.get(slot))
+        self.doc
+            .lookup()
+            .slot(sid, section, text_of(&self.doc.src, &e.key))
+            .and_then(|slot| section.effective.get(slot))
             == Some(&self.id)
     }
 
