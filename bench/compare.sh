@@ -105,14 +105,14 @@ done
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# --- 3. peak RSS --------------------------------------------------------------------------------------------
+# --- 3. peak RSS, page faults --------------------------------------------------------------------------------------------
 echo
-echo "== 3. peak RSS (/usr/bin/time -f %M, 20 runs each)"
+echo "== 3. peak RSS and minor page faults (/usr/bin/time -f '%M %R', 20 runs each)"
 : > "$OUT/rss.txt"
 for n in true sizer-tmpfs python-tmpfs shell-tmpfs; do
     for _ in $(seq 20); do
         ${prep[$n]}
-        /usr/bin/time -f "$n %M" -a -o "$OUT/rss.txt" ${cmd[$n]} >/dev/null 2>&1
+        /usr/bin/time -f "$n %M %R" -a -o "$OUT/rss.txt" ${cmd[$n]} >/dev/null 2>&1
     done
 done
 

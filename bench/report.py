@@ -87,7 +87,7 @@ def machine():
 
 
 def conf_section(lines):
-    lines.append("### odoo.conf core (Criterion, release profile as shipped: opt-level 3, LTO)")
+    lines.append("### odoo.conf core (Criterion, release profile as shipped: opt-level "s", LTO)")
     lines.append("")
     lines.append("Generated realistic files (`benches/support/mod.rs`: banner, `[options]` with the sizing keys, "
                  "documentation blocks, addon sections). `parse` = `Document::parse`; `edit` = parse + "
@@ -181,6 +181,7 @@ def compare_section(lines):
     if not d:
         return None
     t, rss, ins = d["timing"], d["rss_kib"], d["instructions"]
+    faults = d.get("minor_faults", {})
     labels = {
         "true": "`/bin/true` (the floor)",
         "sizer-tmpfs": "**odoo-sizer apply** (static binary)",
@@ -202,8 +203,8 @@ def compare_section(lines):
                  "fsync free) and on the repository's disk (ext4 on virtio)." % (d["rounds"], d["runs"]))
     lines.append("")
     lines.append("| file on | command | median ms | min – max ms | / odoo-sizer (same fs) | peak RSS | "
-                 "instructions (callgrind) |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|")
+                 "page faults | instructions (callgrind) |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for n in ("true", "sizer-tmpfs", "python-tmpfs", "shell-tmpfs", "sizer-disk", "sizer-disk-sized",
               "python-disk", "shell-disk"):
         if n not in t:
@@ -215,15 +216,17 @@ def compare_section(lines):
         i = ins.get(n)
         icount = ("{:,}".format(i["instructions"]) + (" (%d processes)" % i["processes"] if i["processes"] > 1
                                                        else "")) if i else ""
-        lines.append("| %s | %s | %s | %s – %s | %.2f | %s | %s |" % (
+        fault_count = "%d" % faults[n] if n in faults else ""
+        lines.append("| %s | %s | %s | %s – %s | %.2f | %s | %s | %s |" % (
             where, labels[n], ms(r["median_s"]), ms(r["min_s"]), ms(r["max_s"]), r["median_s"] / base, peak,
-            icount))
+            fault_count, icount))
     lines.append("")
     lines.append("Ratios of medians, same filesystem: on tmpfs odoo-sizer / true **%.2f**, Python / odoo-sizer "
                  "**%.1f**, shell / odoo-sizer **%.1f**; on disk odoo-sizer / true **%.2f**, Python / odoo-sizer "
                  "**%.1f**, shell / odoo-sizer **%.1f**; already sized (disk) odoo-sizer / true %.2f. The "
                  "difference between odoo-sizer's disk and tmpfs rows (%.2f ms) is the price of the durable "
-                 "write. Peak RSS: maximum of %d runs of `/usr/bin/time -f %%M` (tmpfs). Instructions: user space, "
+                 "write. Peak RSS and page faults: maximum and median of %d runs of `/usr/bin/time -f '%%M %%R'` "
+                 "(tmpfs; minor faults, all processes of the command). Instructions: user space, "
                  "all processes of the command." % (
                      m("sizer-tmpfs") / m("true"), m("python-tmpfs") / m("sizer-tmpfs"),
                      m("shell-tmpfs") / m("sizer-tmpfs"), m("sizer-disk") / m("true"),

@@ -8,7 +8,7 @@
 //!   library calls as `src/commands/apply.rs`: `Prepared::new` (parse, refusal rules), the current values,
 //!   `plan`, `Prepared::apply` (`set_many`) and the rendered bytes.
 //!
-//! Built with the release profile (opt-level 3, LTO), i.e. the code as shipped.
+//! Built with the release profile (opt-level "s", LTO), i.e. the code as shipped.
 
 mod support;
 
