@@ -87,7 +87,7 @@ def machine():
 
 
 def conf_section(lines):
-    lines.append("### odoo.conf core (Criterion, release profile as shipped: opt-level "s", LTO)")
+    lines.append("### odoo.conf core (Criterion, release profile as shipped: opt-level \"s\", LTO)")
     lines.append("")
     lines.append("Generated realistic files (`benches/support/mod.rs`: banner, `[options]` with the sizing keys, "
                  "documentation blocks, addon sections). `parse` = `Document::parse`; `edit` = parse + "
