@@ -149,9 +149,9 @@ pub fn detect(root: &FsRoot, overrides: &Overrides) -> Limits {
 struct CgroupView {
     lines: Vec<CgroupLine>,
     mounts: Vec<Mount>,
-    /// Whether each v2 mount point asked so far offers each controller asked, from its
-    /// `cgroup.controllers`, read once per reading (cpu, cpuset and memory share one hierarchy).
-    offered: std::cell::RefCell<Vec<(String, Option<String>)>>,
+    /// The `cgroup.controllers` text of each v2 mount point asked so far (`None`: unreadable), read once
+    /// per reading: cpu, cpuset and memory usually share one hierarchy.
+    controllers: std::cell::RefCell<Vec<(String, Option<String>)>>,
 }
 
 impl CgroupView {
@@ -199,7 +199,7 @@ impl CgroupView {
         CgroupView {
             lines,
             mounts,
-            offered: std::cell::RefCell::default(),
+            controllers: std::cell::RefCell::default(),
         }
     }
 
@@ -217,19 +217,16 @@ impl CgroupView {
         let line = self.lines.iter().find(|l| l.is_unified())?;
         let mounts = self.mounts.iter().filter(|m| m.fs_type == "cgroup2");
         let location = Location::choose(2, mounts, &line.path)?;
-        let mut cache = self.offered.borrow_mut();
-        let index = match cache.iter().position(|(m, _)| *m == location.mount_point) {
-            Some(index) => index,
-            None => {
-                let text = root
-                    .read(&join(&location.mount_point, &["cgroup.controllers"]))
-                    .ok();
-                cache.push((location.mount_point.clone(), text));
-                cache.len() - 1
-            }
-        };
-        let offered = cache
-            .get(index)
+        let mut known = self.controllers.borrow_mut();
+        if !known.iter().any(|(m, _)| *m == location.mount_point) {
+            let text = root
+                .read(&join(&location.mount_point, &["cgroup.controllers"]))
+                .ok();
+            known.push((location.mount_point.clone(), text));
+        }
+        let offered = known
+            .iter()
+            .find(|(m, _)| *m == location.mount_point)
             .and_then(|(_, text)| text.as_deref())
             .is_some_and(|text| values::controllers_contain(text, controller));
         offered.then_some(location)
