@@ -64,12 +64,13 @@ impl FsRoot {
     }
 
     /// [`FsRoot::read`] for a file that may be missing: `Ok(None)` when it does not exist (found by the
-    /// `open` itself, not by a `stat` before it).
+    /// `open` itself, not by a `stat` before it). As for a `stat`, a path that cannot be reached (a
+    /// component that is a file, a directory that cannot be entered, a symbolic-link loop) is missing too.
     pub fn read_optional(&self, logical: &str) -> Result<Option<String>, String> {
         let path = self.resolve(logical);
         let file = match std::fs::File::open(&path) {
             Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || !path.exists() => return Ok(None),
             Err(e) => return Err(describe_io(logical, &e)),
         };
         // proc and cgroup files report no size: start with room for a whole small file, so that it is
@@ -720,6 +721,46 @@ mod tests {
         }
         let v2 = detect(&FsRoot::at(v2.path()), &Overrides::default());
         assert_eq!(v2.memory.swap_max_bytes, Some(0), "no swap is a real value");
+    }
+
+    /// An optional file whose path cannot be reached is missing, as a `stat` said before the reader
+    /// opened files directly: here the process's cgroup `/a` is a file, not a directory, so every
+    /// `/sys/fs/cgroup/a/...` fails with ENOTDIR, silently; a file that exists but cannot be read still
+    /// warns (a directory where `memory.max` should be).
+    #[test]
+    fn an_unreachable_optional_file_is_missing_and_an_unreadable_one_warns() {
+        let tree = |memory_max_is_a_directory: bool| {
+            let dir = write_tree(&[
+                ("proc/self/status", "Cpus_allowed_list:\t0-3\n"),
+                ("proc/meminfo", "MemTotal: 16777216 kB\n"),
+                ("proc/self/cgroup", "0::/a\n"),
+                (
+                    "proc/self/mountinfo",
+                    "31 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+                ),
+                ("sys/fs/cgroup/cgroup.controllers", "cpuset cpu memory\n"),
+                ("sys/fs/cgroup/a", "not a directory\n"),
+            ]);
+            if memory_max_is_a_directory {
+                std::fs::create_dir(dir.path().join("sys/fs/cgroup/memory.max")).unwrap();
+            }
+            dir
+        };
+        let unreachable = tree(false);
+        let limits = detect(&FsRoot::at(unreachable.path()), &Overrides::default());
+        assert!(limits.warnings.is_empty(), "{:?}", limits.warnings);
+        assert_eq!(limits.memory.effective_bytes, Some(16 << 30));
+        assert_eq!(limits.cpu.effective_cpus, Some(4.0));
+
+        let unreadable = tree(true);
+        let limits = detect(&FsRoot::at(unreadable.path()), &Overrides::default());
+        assert_eq!(
+            limits.warnings.len(),
+            1,
+            "one warning, about memory.max: {:?}",
+            limits.warnings
+        );
+        assert!(limits.warnings[0].starts_with("/sys/fs/cgroup/memory.max could not be read"));
     }
 
     #[test]
