@@ -59,8 +59,8 @@ impl FsRoot {
 
     /// Reads a small text file (proc and cgroup files are small; anything bigger is refused).
     pub fn read(&self, logical: &str) -> Result<String, String> {
-        self.read_optional(logical)?
-            .ok_or_else(|| format!("{logical} does not exist"))
+        let file = std::fs::File::open(self.resolve(logical)).map_err(|e| describe_io(logical, &e))?;
+        read_opened(logical, file)
     }
 
     /// [`FsRoot::read`] for a file that may be missing: `Ok(None)` when it does not exist (found by the
@@ -68,25 +68,11 @@ impl FsRoot {
     /// component that is a file, a directory that cannot be entered, a symbolic-link loop) is missing too.
     pub fn read_optional(&self, logical: &str) -> Result<Option<String>, String> {
         let path = self.resolve(logical);
-        let file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || !path.exists() => return Ok(None),
-            Err(e) => return Err(describe_io(logical, &e)),
-        };
-        // proc and cgroup files report no size: start with room for a whole small file, so that it is
-        // read in one call instead of growing from 32 bytes.
-        let mut bytes = Vec::with_capacity(8192);
-        file.take(MAX_READ_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| describe_io(logical, &e))?;
-        if bytes.len() as u64 > MAX_READ_BYTES {
-            return Err(format!(
-                "{logical} is larger than 16 MiB; it cannot be a proc or cgroup file"
-            ));
+        match std::fs::File::open(&path) {
+            Ok(file) => read_opened(logical, file).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || !path.exists() => Ok(None),
+            Err(e) => Err(describe_io(logical, &e)),
         }
-        String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| format!("{logical} is not valid UTF-8 text"))
     }
 
     fn exists(&self, logical: &str) -> bool {
@@ -105,6 +91,22 @@ impl FsRoot {
             .map(|n| (n, "/proc/self/status (Cpus_allowed_list)".to_string()))
             .map_err(|why| format!("/proc/self/status: {why}"))
     }
+}
+
+/// The text of an opened proc or cgroup file (at most 16 MiB, UTF-8).
+fn read_opened(logical: &str, file: std::fs::File) -> Result<String, String> {
+    // proc and cgroup files report no size: start with room for a whole small file, so that it is read in
+    // one call instead of growing from 32 bytes.
+    let mut bytes = Vec::with_capacity(8192);
+    file.take(MAX_READ_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| describe_io(logical, &e))?;
+    if bytes.len() as u64 > MAX_READ_BYTES {
+        return Err(format!(
+            "{logical} is larger than 16 MiB; it cannot be a proc or cgroup file"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{logical} is not valid UTF-8 text"))
 }
 
 fn describe_io(logical: &str, error: &std::io::Error) -> String {
@@ -761,6 +763,15 @@ mod tests {
             limits.warnings
         );
         assert!(limits.warnings[0].starts_with("/sys/fs/cgroup/memory.max could not be read"));
+
+        // A required file on such a path says why it could not be read, not that it does not exist.
+        let root = FsRoot::at(unreachable.path());
+        assert_eq!(root.read_optional("/sys/fs/cgroup/a/memory.max"), Ok(None));
+        let error = root.read("/sys/fs/cgroup/a/memory.max").unwrap_err();
+        assert!(
+            error.starts_with("/sys/fs/cgroup/a/memory.max could not be read"),
+            "{error}"
+        );
     }
 
     #[test]
