@@ -848,11 +848,7 @@ impl Document {
 
     /// The keys of `[DEFAULT]` (`RawConfigParser.defaults()`), empty when there is none.
     pub fn defaults(&self) -> Values {
-        let pairs = self
-            .section(DEFAULT_SECTION)
-            .map(|s| self.pairs(s).collect())
-            .unwrap_or_default();
-        Values::from_borrowed(pairs)
+        self.values(DEFAULT_SECTION).unwrap_or_default()
     }
 
     /// `dict(parser.items(section))`: the section's keys and values with `[DEFAULT]`'s keys inherited, in
