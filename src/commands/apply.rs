@@ -66,8 +66,9 @@ pub fn size_file(
     let budget = limits.budget()?;
     let (version, _) = super::plan::odoo_version(plan_args, sources, env)?;
 
-    // The file to write is locked for the whole read-modify-write cycle.
-    let (source_bytes, source_mode, destination) = match (mode, output) {
+    // The file to write is locked for the whole read-modify-write cycle. `read` holds a source that is
+    // not the file written (a preview, or the source of `--output`).
+    let (read, source_mode, destination) = match (mode, output) {
         (Mode::Preview, _) => (
             write::read_config(&config_path)?.map(|(bytes, _)| bytes),
             None,
@@ -76,7 +77,7 @@ pub fn size_file(
         (Mode::Write, None) => {
             let file = ConfigFile::open(&config_path)?;
             report_recoveries(&file);
-            (file.content.clone(), None, Some(file))
+            (None, None, Some(file))
         }
         (Mode::Write, Some(output)) => {
             let source = write::read_config(&config_path)?;
@@ -92,7 +93,11 @@ pub fn size_file(
         path: config_path.display().to_string(),
         refused,
     };
-    let prepared = Prepared::new(source_bytes.as_deref(), version, fix).map_err(refused)?;
+    let source_bytes = match (mode, output, &destination) {
+        (Mode::Write, None, Some(file)) => file.content.as_deref(),
+        _ => read.as_deref(),
+    };
+    let prepared = Prepared::new(source_bytes, version, fix).map_err(refused)?;
     let current = prepared.current_values();
     let plan_args = super::resolve_pg_max(plan_args, &current);
     let input = super::plan::plan_input(&plan_args, sources, &limits, budget, env, current)?;

@@ -178,11 +178,19 @@ pub(crate) enum Source {
 }
 
 impl Source {
-    /// `text` is `bytes` as text when they are valid UTF-8.
-    fn new(bytes: &[u8], text: Option<&str>) -> Source {
-        match text {
-            Some(text) => Source::Text(text.to_owned()),
-            None => Source::Bytes(bytes.to_vec()),
+    /// Takes `bytes` over, as text when they are valid UTF-8.
+    fn new(bytes: Vec<u8>) -> Source {
+        match String::from_utf8(bytes) {
+            Ok(text) => Source::Text(text),
+            Err(e) => Source::Bytes(e.into_bytes()),
+        }
+    }
+
+    /// The whole source as text, when it is valid UTF-8.
+    fn text(&self) -> Option<&str> {
+        match self {
+            Source::Text(text) => Some(text),
+            Source::Bytes(_) => None,
         }
     }
 
@@ -323,11 +331,11 @@ impl DecodeError {
     }
 }
 
-struct Parser<'a> {
+struct Parser {
+    /// The document being built; its source is complete from the start. When the source is all valid
+    /// UTF-8, every line is valid too (lines end at ASCII bytes), and its pieces are taken without decoding
+    /// them again.
     doc: Document,
-    /// The input as text when it is all valid UTF-8: every line is then valid too (lines end at ASCII
-    /// bytes), and its pieces are taken without decoding them again.
-    text: Option<&'a str>,
     cur_section: Option<usize>,
     /// Entry whose value continuation lines extend (Python's truthy `optname`).
     cur_entry: Option<usize>,
@@ -376,12 +384,12 @@ fn find_line_break(b: &[u8]) -> Option<usize> {
         .map(|p| offset + p)
 }
 
-impl Parser<'_> {
+impl Parser {
     fn line(&mut self, start: usize, content_end: usize, end: usize, ending: LineEnding) {
         let idx = self.doc.lines.len();
         let src = &self.doc.src;
         let content = src.get(start..content_end).unwrap_or_default();
-        let utf8 = self.text.is_some() || std::str::from_utf8(content).is_ok();
+        let utf8 = src.text().is_some() || std::str::from_utf8(content).is_ok();
         if !utf8 {
             self.doc.issues.push(Issue {
                 line: idx + 1,
@@ -419,7 +427,7 @@ impl Parser<'_> {
             Some(b'#' | b';') => line.kind = Kind::Comment,
             Some(_) => match self.cur_entry {
                 Some(e) if indent > self.indent_level => {
-                    let part = piece(self.text, src, text_start, text_end);
+                    let part = piece(src.text(), src, text_start, text_end);
                     if let Some(entry) = self.doc.entries.get_mut(e) {
                         let mut value = match std::mem::replace(&mut entry.value, Text::Owned(String::new()))
                         {
@@ -452,7 +460,7 @@ impl Parser<'_> {
         let src = &self.doc.src;
         let text = src.get(ts..te).unwrap_or_default();
         if let Some(name_end) = header_end(text) {
-            let name = piece(self.text, src, ts + 1, ts + name_end).into_owned();
+            let name = piece(src.text(), src, ts + 1, ts + name_end).into_owned();
             self.header(idx, name);
             return Kind::Header;
         }
@@ -478,7 +486,7 @@ impl Parser<'_> {
         let delim = ts + rel;
         let key_end = pychar::rstrip(src, ts, delim);
         let value_start = pychar::lstrip(src, delim + 1, te);
-        let raw_key = piece(self.text, src, ts, key_end);
+        let raw_key = piece(src.text(), src, ts, key_end);
         let lowered = pychar::lower(&raw_key);
         let key = match (utf8, &lowered) {
             (true, Cow::Borrowed(_)) => Text::Span(ts, key_end),
@@ -610,28 +618,32 @@ pub(crate) fn header_end(text: &[u8]) -> Option<usize> {
 impl Document {
     /// Parses a file's bytes. Total: never fails and never panics; see [`Document::issues`].
     pub fn parse(bytes: &[u8]) -> Document {
-        let text = std::str::from_utf8(bytes).ok();
+        Document::parse_owned(bytes.to_vec())
+    }
+
+    /// [`Document::parse`] of bytes the document takes over (no copy).
+    pub fn parse_owned(bytes: Vec<u8>) -> Document {
+        let len = bytes.len();
         let mut parser = Parser {
             doc: Document {
-                src: Source::new(bytes, text),
+                src: Source::new(bytes),
                 // Room for the lines of a typical file (~30 bytes per line) without regrowing.
-                lines: Vec::with_capacity(bytes.len() / 24 + 1),
+                lines: Vec::with_capacity(len / 24 + 1),
                 sections: Vec::new(),
                 section_index: HashMap::default(),
-                slots: Slots::with_capacity_and_hasher(bytes.len() / 64 + 1, BuildHasherDefault::default()),
-                entries: Vec::with_capacity(bytes.len() / 64 + 1),
+                slots: Slots::with_capacity_and_hasher(len / 64 + 1, BuildHasherDefault::default()),
+                entries: Vec::with_capacity(len / 64 + 1),
                 issues: Vec::new(),
                 decode_error: None,
             },
-            text,
             cur_section: None,
             cur_entry: None,
             indent_level: 0,
             reported_orphan: false,
         };
-        let len = bytes.len();
         let mut pos = 0;
         while pos < len {
+            let bytes: &[u8] = &parser.doc.src;
             let rest = bytes.get(pos..).unwrap_or_default();
             let (content_end, end, ending) = match find_line_break(rest) {
                 None => (len, len, LineEnding::None),

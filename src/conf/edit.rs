@@ -503,7 +503,7 @@ impl Document {
             return Ok(Vec::new());
         }
         let (bytes, lines) = plan.render(self);
-        let edited = Document::parse(&bytes);
+        let edited = Document::parse_owned(bytes);
         check_line_count(&edited, lines)?;
         verify(self, &edited, section, &settings, created)?;
         *self = edited;
@@ -781,7 +781,7 @@ impl Document {
             after: 0,
         });
         let (bytes, lines) = plan.render(self);
-        let edited = Document::parse(&bytes);
+        let edited = Document::parse_owned(bytes);
         check_line_count(&edited, lines)?;
         verify(self, &edited, &section, &[(key, new_value)], false)?;
         *self = edited;
