@@ -59,23 +59,29 @@ run: build
 	$(BIN) lint --config $(RUN_DIR)/odoo.conf --detect
 
 ## A statically linked binary that runs in an empty (scratch) root, optimized with a profile of its own
-## workload (PGO=0: without). It runs at every container start: PGO takes ~14 % of the instructions and
-## ~0.05 ms off a whole `apply` (BENCHMARKS.md, "Third round").
+## workload (PGO=0: without). It runs at every container start: PGO takes ~13 % of the instructions and
+## ~0.05-0.1 ms off a whole `apply` (BENCHMARKS.md, "Third round"). Without llvm-profdata (rustup's
+## llvm-tools, installed when missing) the build goes on without PGO, saying so; $(STATIC_BIN).pgo records
+## which it was (bench/compare.sh reports it).
 static:
-ifeq ($(PGO),1)
-	@$(MAKE) --no-print-directory pgo-profile
-	RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-use=$(CURDIR)/$(PGO_DIR)/merged.profdata' $(CARGO) build --release --target $(TARGET)
-else
-	RUSTFLAGS='$(STATIC_FLAGS)' $(CARGO) build --release --target $(TARGET)
-endif
+	@if [ "$(PGO)" = 1 ] && { [ -x $(LLVM_PROFDATA) ] || rustup component add llvm-tools; } && [ -x $(LLVM_PROFDATA) ]; then \
+		$(MAKE) --no-print-directory pgo-profile && \
+		echo "RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-use=...' $(CARGO) build --release --target $(TARGET)" && \
+		RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-use=$(CURDIR)/$(PGO_DIR)/merged.profdata' $(CARGO) build --release --target $(TARGET) && \
+		echo true > $(STATIC_BIN).pgo; \
+	else \
+		[ "$(PGO)" != 1 ] || echo "warning: llvm-profdata ($(LLVM_PROFDATA)) is missing and rustup could not install llvm-tools: building without profile-guided optimization"; \
+		echo "RUSTFLAGS='$(STATIC_FLAGS)' $(CARGO) build --release --target $(TARGET)"; \
+		RUSTFLAGS='$(STATIC_FLAGS)' $(CARGO) build --release --target $(TARGET) && \
+		echo false > $(STATIC_BIN).pgo; \
+	fi
 
 ## The profile: an instrumented build (its own target dir) runs bench/pgo-train.sh (the fixture corpora,
-## not the benchmark's input), and llvm-profdata (rustup's llvm-tools: the compiler's own LLVM) merges the
-## counters. Only when the instrumented binary changed; the release build of this crate is then cleaned,
-## as cargo does not see a new profile behind the same path (dependencies keep the profile they were
-## built with: slower at worst, never different).
+## not the benchmark's input), and llvm-profdata (the compiler's own LLVM) merges the counters. Only when
+## the instrumented binary changed; the release build of this crate is then cleaned, as cargo does not see
+## a new profile behind the same path (dependencies keep the profile they were built with: slower at
+## worst, never different).
 pgo-profile:
-	@test -x $(LLVM_PROFDATA) || { echo "installing rustup component llvm-tools (llvm-profdata)"; rustup component add llvm-tools; }
 	RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-generate=$(CURDIR)/$(PGO_DIR)/data' \
 		$(CARGO) build --release --target $(TARGET) --target-dir $(PGO_DIR)/build
 	@if [ ! -f $(PGO_DIR)/merged.profdata ] || [ $(PGO_DIR)/build/$(TARGET)/release/odoo-sizer -nt $(PGO_DIR)/merged.profdata ]; then \
@@ -242,7 +248,7 @@ bench-inspect: build test-image
 bench: static
 	$(CARGO) bench --bench conf --bench core -- --warm-up-time 1 --measurement-time 5
 	bench/icount.sh
-	bench/compare.sh
+	PGO_BUILD=$$(cat $(STATIC_BIN).pgo) bench/compare.sh
 	bench/bloat.sh
 	python3 bench/report.py
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What each dependency costs in the static release binary: `cargo bloat --crates` (from crates.io) on the
-# same build as `make static` (release profile, crt-static, x86_64-unknown-linux-gnu), but unstripped and in
-# its own target directory (cargo bloat needs the symbols; the shipped binary stays untouched). Sizes are
+# release profile of `make static` (crt-static, x86_64-unknown-linux-gnu), but unstripped, without the
+# profile-guided optimization (which moves code between crates by inlining, not what they cost) and in its
+# own target directory (cargo bloat needs the symbols; the shipped binary stays untouched). Sizes are
 # of the .text section, attributed to crates by symbol names: with LTO, inlined code counts for the crate
 # it was inlined into. Writes $OUT/bloat.json.
 set -euo pipefail

@@ -17,7 +17,8 @@
 # binary and of the scratch image. Everything goes to $OUT/compare.json; bench/report.py writes BENCHMARKS.md.
 #
 # Environment: BIN (the binary), OUT (target/bench), RUNS (100), ROUNDS (3), PY (/usr/bin/python3: the
-# distribution's interpreter, not a pyenv shim, which would add a shell script to every run).
+# distribution's interpreter, not a pyenv shim, which would add a shell script to every run), PGO_BUILD
+# (true/false: whether BIN was built with profile-guided optimization; `make bench` sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -168,7 +169,7 @@ cat > "$OUT/facts.json" <<EOF
 {"runs": $RUNS, "rounds": $ROUNDS, "python": "$("$PY" --version 2>&1)", "hyperfine": "$(hyperfine --version)",
  "shell_byte_identical": $shell_identical, "python_check": $python_check, "shell_check": $shell_check,
  "syscall_count": ${syscall_count:-null}, "binary_bytes": $binary_bytes, "image_bytes": $image_bytes,
- "test_image_bytes": $test_image_bytes, "started": "$started", "load_before": "$load_before",
+ "test_image_bytes": $test_image_bytes, "pgo": ${PGO_BUILD:-null}, "started": "$started", "load_before": "$load_before",
  "load_after": "$load_after"}
 EOF
 "$PY" bench/collect.py "$OUT"

@@ -87,7 +87,7 @@ def machine():
 
 
 def conf_section(lines):
-    lines.append("### odoo.conf core (Criterion, release profile as shipped: opt-level \"s\", LTO)")
+    lines.append("### odoo.conf core (Criterion, release profile: opt-level \"s\", LTO; no PGO)")
     lines.append("")
     lines.append("Generated realistic files (`benches/support/mod.rs`: banner, `[options]` with the sizing keys, "
                  "documentation blocks, addon sections). `parse` = `Document::parse`; `edit` = parse + "
@@ -135,7 +135,8 @@ def icount_section(lines):
     lines.append("### Instruction counts (callgrind, `bench/icount.sh`)")
     lines.append("")
     lines.append("User-space instructions of one operation (difference between runs of 1 and 3 iterations, so "
-                 "process start and input generation cancel out), release profile as shipped. Unlike times, they "
+                 "process start and input generation cancel out), release profile (opt-level \"s\", LTO; no PGO: "
+                 "the shipped binary's profile-guided build takes ~13 % off a whole `apply`). Unlike times, they "
                  "do not move with the load of this shared machine.")
     lines.append("")
     lines.append("| operation | lines | bytes | instructions | per byte | per line |")
@@ -184,7 +185,8 @@ def compare_section(lines):
     faults = d.get("minor_faults", {})
     labels = {
         "true": "`/bin/true` (the floor)",
-        "sizer-tmpfs": "**odoo-sizer apply** (static binary)",
+        "sizer-tmpfs": "**odoo-sizer apply** (static binary%s)" % {
+            True: ", profile-guided", False: ", without PGO"}.get(d.get("pgo"), ""),
         "python-tmpfs": "bench/baseline.py (python3 + configparser)",
         "shell-tmpfs": "bench/baseline.sh (sh + cat + awk + mv)",
         "sizer-disk": "**odoo-sizer apply** (temp file, fsync, rename, fsync of the directory)",
@@ -288,7 +290,7 @@ def size_section(lines, d):
                          "%.2f |" % (d["test_image_bytes"], d["test_image_bytes"] / MIB))
         lines.append("")
     if bloat:
-        lines.append("What each crate costs (`cargo bloat --crates`, same build unstripped: file %d bytes, .text "
+        lines.append("What each crate costs (`cargo bloat --crates`, the release profile unstripped and without PGO: file %d bytes, .text "
                      "%d bytes; with LTO, code inlined into another crate counts for that crate). `[Unknown]` is "
                      "code cargo bloat cannot name, mostly the statically linked glibc: by symbol, the .text holds "
                      "%d bytes of Rust functions and %d bytes of C functions (glibc: malloc, stdio, printf/scanf, "
