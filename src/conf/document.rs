@@ -89,8 +89,6 @@ pub(crate) struct Line {
     pub(crate) start: usize,
     /// End of the content, before the terminator.
     pub(crate) content_end: usize,
-    /// End including the terminator.
-    pub(crate) end: usize,
     pub(crate) ending: LineEnding,
     /// The content after Python's `str.strip()`.
     pub(crate) text_start: usize,
@@ -101,6 +99,13 @@ pub(crate) struct Line {
     /// Logical section the line belongs to (a header belongs to its own section); `None` before any header.
     pub(crate) section: Option<usize>,
     pub(crate) utf8: bool,
+}
+
+impl Line {
+    /// End including the terminator.
+    pub(crate) fn end(&self) -> usize {
+        self.content_end + self.ending.as_bytes().len()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -277,9 +282,6 @@ pub(crate) struct Entry {
     pub(crate) value_end: usize,
     /// The value as Python returns it (continuations joined, right-stripped).
     pub(crate) value: Text,
-    /// Blank lines seen since the last part of the value: they become `\n`s only if a continuation line
-    /// follows (trailing ones are removed by Python's final `rstrip()`).
-    pending_blank: usize,
     pub(crate) continuation: Vec<usize>,
 }
 
@@ -339,6 +341,9 @@ struct Parser {
     cur_section: Option<usize>,
     /// Entry whose value continuation lines extend (Python's truthy `optname`).
     cur_entry: Option<usize>,
+    /// Blank lines seen since the last part of `cur_entry`'s value: they become `\n`s only if a
+    /// continuation line follows (trailing ones are removed by Python's final `rstrip()`).
+    pending_blank: usize,
     indent_level: usize,
     /// A missing-section-header error was reported; lines before the first header are no longer checked.
     reported_orphan: bool,
@@ -385,7 +390,7 @@ fn find_line_break(b: &[u8]) -> Option<usize> {
 }
 
 impl Parser {
-    fn line(&mut self, start: usize, content_end: usize, end: usize, ending: LineEnding) {
+    fn line(&mut self, start: usize, content_end: usize, ending: LineEnding) {
         let idx = self.doc.lines.len();
         let src = &self.doc.src;
         let content = src.get(start..content_end).unwrap_or_default();
@@ -400,7 +405,6 @@ impl Parser {
         let mut line = Line {
             start,
             content_end,
-            end,
             ending,
             text_start,
             text_end,
@@ -418,9 +422,7 @@ impl Parser {
             None => {
                 // Empty after strip: part of the current value, if any (empty_lines_in_values=True).
                 if let Some(e) = self.cur_entry {
-                    if let Some(entry) = self.doc.entries.get_mut(e) {
-                        entry.pending_blank += 1;
-                    }
+                    self.pending_blank += 1;
                     line.kind = Kind::Blank(Some(e));
                 }
             }
@@ -434,12 +436,12 @@ impl Parser {
                             Text::Owned(v) => v,
                             span => text_of(src, &span).to_string(),
                         };
-                        for _ in 0..=entry.pending_blank {
+                        for _ in 0..=self.pending_blank {
                             value.push('\n');
                         }
                         value.push_str(&part);
                         entry.value = Text::Owned(value);
-                        entry.pending_blank = 0;
+                        self.pending_blank = 0;
                         entry.last_line = idx;
                         entry.continuation.push(idx);
                     }
@@ -552,6 +554,7 @@ impl Parser {
             }
         }
         self.cur_entry = if empty_key { None } else { Some(eid) };
+        self.pending_blank = 0;
         self.doc.entries.push(Entry {
             section: self.cur_section,
             line: idx,
@@ -563,7 +566,6 @@ impl Parser {
             value_start,
             value_end: te,
             value,
-            pending_blank: 0,
             continuation: Vec::new(),
         });
         Kind::Entry(eid)
@@ -602,6 +604,7 @@ impl Parser {
         self.cur_section = Some(sid);
         // "So sections can't start with a continuation line"
         self.cur_entry = None;
+        self.pending_blank = 0;
     }
 }
 
@@ -638,6 +641,7 @@ impl Document {
             },
             cur_section: None,
             cur_entry: None,
+            pending_blank: 0,
             indent_level: 0,
             reported_orphan: false,
         };
@@ -656,7 +660,7 @@ impl Document {
                     }
                 }
             };
-            parser.line(pos, content_end, end, ending);
+            parser.line(pos, content_end, ending);
             pos = end;
         }
         let mut doc = parser.doc;
@@ -711,8 +715,8 @@ impl Document {
             if let Some(issue) = immediate {
                 // A line ending in a lone CR is complete only once the next character is decoded.
                 let read = self.lines.get(issue.line.saturating_sub(1)).is_some_and(|l| {
-                    l.end < decode.lines_read_until
-                        || (l.end == decode.lines_read_until && l.ending != LineEnding::Cr)
+                    l.end() < decode.lines_read_until
+                        || (l.end() == decode.lines_read_until && l.ending != LineEnding::Cr)
                 });
                 if read {
                     return Some(PythonError {
@@ -724,7 +728,7 @@ impl Document {
             let line = self
                 .lines
                 .iter()
-                .position(|l| l.end > decode.offset)
+                .position(|l| l.end() > decode.offset)
                 .map_or(self.lines.len(), |i| i + 1);
             return Some(PythonError {
                 class: PyErrorClass::UnicodeDecode,

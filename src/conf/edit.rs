@@ -186,7 +186,7 @@ impl Plan {
             let next = next_insert.min(next_replace).min(count);
             if next > pos {
                 let start = doc.lines.get(pos).map_or(0, |l| l.start);
-                let end = doc.lines.get(next - 1).map_or(start, |l| l.end);
+                let end = doc.lines.get(next - 1).map_or(start, |l| l.end());
                 out.extend_from_slice(doc.src.get(start..end).unwrap_or_default());
                 next_line += next - pos;
                 pos = next;
