@@ -213,7 +213,7 @@ def compare_section(lines):
         if n not in t:
             continue
         r = t[n]
-        where = "" if n == "true" else ("tmpfs" if n.endswith("tmpfs") else "disk")
+        where = "" if n == "true" else ("tmpfs" if "tmpfs" in n else "disk")
         base = m("sizer-disk") if where == "disk" else m("sizer-tmpfs")
         peak = "%.2f MiB" % (rss[n]["max"] / 1024) if n in rss else ""
         i = ins.get(n)
@@ -242,7 +242,7 @@ def compare_section(lines):
                      "puts it), not from the file the linker wrote in `target/`: that file sits in the page cache "
                      "in small pieces, and mapping its code costs more (the row \"run from the file the linker "
                      "wrote\": %.2f ms, %.2fx the installed copy, same bytes)." % (
-                         m("sizer-tmpfs-linker"), m("sizer-tmpfs-linker") / m("sizer-tmpfs")))
+                         m("sizer-tmpfs-linker") * 1e3, m("sizer-tmpfs-linker") / m("sizer-tmpfs")))
         lines.append("")
     pc = d["python_check"]
     lines.append("Same result, checked by the script before timing: the shell baseline's file is **%s** to "
