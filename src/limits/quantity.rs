@@ -141,12 +141,14 @@ pub fn parse_memory(input: &str) -> Result<u64, QuantityError> {
         .ok_or_else(|| err("it is too large"))
 }
 
+/// The binary units of [`HumanBytes`], from 1 KiB.
+const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+
 /// Bytes shown to a human: binary units with up to two decimals (`1.50 GiB`), exact bytes below 1 KiB.
 pub struct HumanBytes(pub u64);
 
 impl fmt::Display for HumanBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
         if self.0 < 1024 {
             return write!(f, "{} B", self.0);
         }
@@ -174,16 +176,23 @@ impl fmt::Display for HumanBytes {
                 _ => write!(f, "{whole}.{fraction:02} {}", UNITS[unit]),
             };
         }
-        let mut value = self.0 as f64 / 1024.0;
-        let mut unit = 0;
-        while value >= 1024.0 && unit < UNITS.len() - 1 {
-            value /= 1024.0;
-            unit += 1;
-        }
-        let text = format!("{value:.2}");
-        let text = text.trim_end_matches('0').trim_end_matches('.');
-        write!(f, "{text} {}", UNITS[unit])
+        f.write_str(&in_float_units(self.0))
     }
+}
+
+/// `bytes` (at least 1 KiB) as an f64 in the largest binary unit that keeps it under 1024, `{:.2}` with the
+/// trailing zeros trimmed: what [`HumanBytes`] shows from 2^53 bytes on, and the reference its exact
+/// integer path is tested against.
+fn in_float_units(bytes: u64) -> String {
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text} {}", UNITS[unit])
 }
 
 /// A CPU count shown to a human: `1.5`, `2`, `0.25` (no trailing zeros).
@@ -290,21 +299,6 @@ mod tests {
         assert!(msg.contains("b, k, m, g, t, p"), "every suffix is listed: {msg}");
     }
 
-    /// The float formatting `HumanBytes` used for every value before its integer path (and still uses
-    /// from 2^53 bytes on): the oracle of the integer path.
-    fn float_human_bytes(bytes: u64) -> String {
-        const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-        let mut value = bytes as f64 / 1024.0;
-        let mut unit = 0;
-        while value >= 1024.0 && unit < UNITS.len() - 1 {
-            value /= 1024.0;
-            unit += 1;
-        }
-        let text = format!("{value:.2}");
-        let text = text.trim_end_matches('0').trim_end_matches('.');
-        format!("{text} {}", UNITS[unit])
-    }
-
     use proptest::prelude::*;
 
     proptest! {
@@ -319,14 +313,14 @@ mod tests {
                 }),
             ]
         ) {
-            prop_assert_eq!(HumanBytes(bytes).to_string(), float_human_bytes(bytes));
+            prop_assert_eq!(HumanBytes(bytes).to_string(), in_float_units(bytes));
         }
     }
 
     #[test]
     fn human_bytes_of_every_size_in_the_first_mebibytes_is_the_float_formatting() {
         for bytes in 1024..(4 << 20) {
-            assert_eq!(HumanBytes(bytes).to_string(), float_human_bytes(bytes), "{bytes}");
+            assert_eq!(HumanBytes(bytes).to_string(), in_float_units(bytes), "{bytes}");
         }
     }
 
