@@ -55,9 +55,9 @@ trap 'rm -rf "$SHM"' EXIT
 RUN=$OUT/run
 
 # The binary is measured as it is installed (a container image's layer, `COPY`, `install`): a sequential
-# copy. The file the linker wrote in target/ sits in the page cache in small pieces, and every run of it
-# takes ~0.1-0.2 ms longer on this VM (more, slower faults mapping its code); it is timed too, as
-# sizer-tmpfs-linker, to show the difference.
+# copy. Every run of the file the linker wrote in target/ takes ~0.1-0.2 ms longer on this VM (more,
+# slower faults mapping its code: most likely it sits in the page cache in small pieces, having been
+# written piecewise); it is timed too, as sizer-tmpfs-linker, to show the difference.
 INSTALLED=$OUT/installed/odoo-sizer
 rm -rf "$OUT/installed"
 install -D -m 0755 "$BIN" "$INSTALLED"

@@ -239,8 +239,8 @@ def compare_section(lines):
     lines.append("")
     if "sizer-tmpfs-linker" in t:
         lines.append("odoo-sizer runs from an installed copy of the binary (`install`, as an image layer or `COPY` "
-                     "puts it), not from the file the linker wrote in `target/`: that file sits in the page cache "
-                     "in small pieces, and mapping its code costs more (the row \"run from the file the linker "
+                     "puts it), not from the file the linker wrote in `target/`: that file most likely sits in the "
+                     "page cache in small pieces, and mapping its code costs more (the row \"run from the file the linker "
                      "wrote\": %.2f ms, %.2fx the installed copy, same bytes)." % (
                          m("sizer-tmpfs-linker") * 1e3, m("sizer-tmpfs-linker") / m("sizer-tmpfs")))
         lines.append("")
