@@ -175,7 +175,8 @@ impl Hasher for PassThrough {
 }
 
 /// The document's bytes, kept as a `String` when they are valid UTF-8 (nearly always), so that the text of
-/// a span is taken without validating it again. Dereferences to the bytes.
+/// a span is taken without validating it again. Dereferences to the bytes. Made only by [`Source::new`]:
+/// `Bytes` always holds invalid UTF-8.
 #[derive(Debug, Clone)]
 pub(crate) enum Source {
     Text(String),
@@ -692,10 +693,7 @@ impl Document {
 
     /// The document as text when it is valid UTF-8.
     pub fn as_str(&self) -> Option<&str> {
-        match &self.src {
-            Source::Text(text) => Some(text),
-            Source::Bytes(bytes) => std::str::from_utf8(bytes).ok(),
-        }
+        self.src.text()
     }
 
     /// Every problem found, in line order. Empty when Python reads the file without error.
