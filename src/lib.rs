@@ -5,6 +5,7 @@
 //! last arrow are pure; I/O lives at the edges (`limits::reader`, the writers, the Docker client).
 
 pub mod apply;
+pub mod arena;
 pub mod cli;
 pub mod cmdline;
 pub mod commands;

@@ -18,6 +18,10 @@ use clap::{CommandFactory, FromArgMatches};
 use odoo_sizer::cli::Cli;
 use odoo_sizer::error::Exit;
 
+/// Small allocations from a bump region in front of glibc's malloc (`src/arena.rs`).
+#[global_allocator]
+static ALLOCATOR: odoo_sizer::arena::StartupArena = odoo_sizer::arena::StartupArena::new();
+
 /// What glibc calls after its own start-up. std reads the arguments and the environment through glibc
 /// (`.init_array`), not through `argc`/`argv` here.
 #[cfg(not(test))]
