@@ -32,6 +32,21 @@ use super::pychar;
 /// The name of the section whose keys every other section inherits.
 pub const DEFAULT_SECTION: &str = "DEFAULT";
 
+/// Byte offsets and line, entry and section numbers in the parsed records: 32 bits halve a line's record
+/// (80 → 40 bytes), so that a document takes less memory to build than it did (each of its pages is
+/// written once per parse). Documents are at most [`MAX_DOCUMENT_BYTES`] long.
+pub(crate) type Idx = u32;
+
+/// The longest input [`Document::parse`] parses: every offset fits an [`Idx`]. Longer input is refused
+/// ([`IssueKind::TooLarge`]); odoo-sizer reads config files of at most 16 MiB anyway.
+pub const MAX_DOCUMENT_BYTES: usize = Idx::MAX as usize;
+
+/// An offset or number of a document of at most [`MAX_DOCUMENT_BYTES`] (the parser checks the length
+/// first, so that every value it stores fits).
+fn idx_of(n: usize) -> Idx {
+    Idx::try_from(n).unwrap_or(Idx::MAX)
+}
+
 /// Size of the chunks CPython's `TextIOWrapper` decodes at a time (`_CHUNK_SIZE`).
 const PY_DECODE_CHUNK: usize = 8192;
 
@@ -76,35 +91,63 @@ pub enum LineKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// `Some(entry)` when Python appends this empty line to that entry's value.
-    Blank(Option<usize>),
+    Blank(Option<Idx>),
     Comment,
     Header,
-    Entry(usize),
-    Continuation(usize),
+    Entry(Idx),
+    Continuation(Idx),
     Invalid,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Line {
-    pub(crate) start: usize,
+    start: Idx,
     /// End of the content, before the terminator.
-    pub(crate) content_end: usize,
+    content_end: Idx,
     pub(crate) ending: LineEnding,
     /// The content after Python's `str.strip()`.
-    pub(crate) text_start: usize,
-    pub(crate) text_end: usize,
+    text_start: Idx,
+    text_end: Idx,
     /// Leading whitespace in code points (what Python compares for continuation lines).
-    pub(crate) indent: usize,
+    indent: Idx,
     pub(crate) kind: Kind,
     /// Logical section the line belongs to (a header belongs to its own section); `None` before any header.
-    pub(crate) section: Option<usize>,
+    section: Option<Idx>,
     pub(crate) utf8: bool,
 }
 
 impl Line {
+    pub(crate) fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// End of the content, before the terminator.
+    pub(crate) fn content_end(&self) -> usize {
+        self.content_end as usize
+    }
+
     /// End including the terminator.
     pub(crate) fn end(&self) -> usize {
-        self.content_end + self.ending.as_bytes().len()
+        self.content_end() + self.ending.as_bytes().len()
+    }
+
+    /// The content after Python's `str.strip()`.
+    pub(crate) fn text_start(&self) -> usize {
+        self.text_start as usize
+    }
+
+    pub(crate) fn text_end(&self) -> usize {
+        self.text_end as usize
+    }
+
+    /// Leading whitespace in code points (what Python compares for continuation lines).
+    pub(crate) fn indent(&self) -> usize {
+        self.indent as usize
+    }
+
+    /// Logical section the line belongs to (a header belongs to its own section); `None` before any header.
+    pub(crate) fn section(&self) -> Option<usize> {
+        self.section.map(|s| s as usize)
     }
 }
 
@@ -125,7 +168,7 @@ pub(crate) struct Section {
 #[derive(Debug, Clone)]
 pub(crate) enum Text {
     /// A byte range of the source that is valid UTF-8.
-    Span(usize, usize),
+    Span(Idx, Idx),
     Owned(String),
 }
 
@@ -221,7 +264,7 @@ impl std::ops::Deref for Source {
 
 fn text_of<'a>(src: &'a Source, t: &'a Text) -> &'a str {
     match t {
-        Text::Span(s, e) => src.str_at(*s, *e).unwrap_or_default(),
+        Text::Span(s, e) => src.str_at(*s as usize, *e as usize).unwrap_or_default(),
         Text::Owned(s) => s,
     }
 }
@@ -269,21 +312,64 @@ impl Lookup<'_> {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub(crate) section: Option<usize>,
-    pub(crate) line: usize,
+    section: Option<Idx>,
+    line: Idx,
     /// Last line holding a part of the value (the entry line itself, or its last continuation line).
-    pub(crate) last_line: usize,
+    last_line: Idx,
     /// The key as Python sees it (rstripped, lower-cased).
     pub(crate) key: Text,
-    pub(crate) key_start: usize,
-    pub(crate) key_end: usize,
-    pub(crate) delim: usize,
+    key_start: Idx,
+    key_end: Idx,
+    delim: Idx,
     /// The value's text on the entry line, stripped.
-    pub(crate) value_start: usize,
-    pub(crate) value_end: usize,
+    value_start: Idx,
+    value_end: Idx,
     /// The value as Python returns it (continuations joined, right-stripped).
     pub(crate) value: Text,
-    pub(crate) continuation: Vec<usize>,
+    continuation: Vec<Idx>,
+}
+
+impl Entry {
+    pub(crate) fn section(&self) -> Option<usize> {
+        self.section.map(|s| s as usize)
+    }
+
+    /// Index of the entry's line.
+    pub(crate) fn line(&self) -> usize {
+        self.line as usize
+    }
+
+    /// Last line holding a part of the value (the entry line itself, or its last continuation line).
+    pub(crate) fn last_line(&self) -> usize {
+        self.last_line as usize
+    }
+
+    pub(crate) fn key_start(&self) -> usize {
+        self.key_start as usize
+    }
+
+    pub(crate) fn key_end(&self) -> usize {
+        self.key_end as usize
+    }
+
+    /// Offset of the delimiter (`=` or `:`).
+    pub(crate) fn delim(&self) -> usize {
+        self.delim as usize
+    }
+
+    /// The value's text on the entry line, stripped.
+    pub(crate) fn value_start(&self) -> usize {
+        self.value_start as usize
+    }
+
+    pub(crate) fn value_end(&self) -> usize {
+        self.value_end as usize
+    }
+
+    /// Indices of the lines Python appends to the value.
+    pub(crate) fn continuation(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.continuation.iter().map(|&l| l as usize)
+    }
 }
 
 /// A parsed odoo.conf file that owns every byte of it. Parsing never fails: problems are reported as
@@ -404,14 +490,14 @@ impl Parser {
         }
         let (text_start, text_end, indent) = pychar::strip(src, start, content_end);
         let mut line = Line {
-            start,
-            content_end,
+            start: idx_of(start),
+            content_end: idx_of(content_end),
             ending,
-            text_start,
-            text_end,
-            indent,
+            text_start: idx_of(text_start),
+            text_end: idx_of(text_end),
+            indent: idx_of(indent),
             kind: Kind::Blank(None),
-            section: self.cur_section,
+            section: self.cur_section.map(idx_of),
             utf8,
         };
         let first = if text_start == text_end {
@@ -424,7 +510,7 @@ impl Parser {
                 // Empty after strip: part of the current value, if any (empty_lines_in_values=True).
                 if let Some(e) = self.cur_entry {
                     self.pending_blank += 1;
-                    line.kind = Kind::Blank(Some(e));
+                    line.kind = Kind::Blank(Some(idx_of(e)));
                 }
             }
             Some(b'#' | b';') => line.kind = Kind::Comment,
@@ -443,15 +529,15 @@ impl Parser {
                         value.push_str(&part);
                         entry.value = Text::Owned(value);
                         self.pending_blank = 0;
-                        entry.last_line = idx;
-                        entry.continuation.push(idx);
+                        entry.last_line = idx_of(idx);
+                        entry.continuation.push(idx_of(idx));
                     }
-                    line.kind = Kind::Continuation(e);
+                    line.kind = Kind::Continuation(idx_of(e));
                 }
                 _ => {
                     self.indent_level = indent;
                     line.kind = self.statement(idx, text_start, text_end, utf8);
-                    line.section = self.cur_section;
+                    line.section = self.cur_section.map(idx_of);
                 }
             },
         }
@@ -492,11 +578,11 @@ impl Parser {
         let raw_key = piece(src.text(), src, ts, key_end);
         let lowered = pychar::lower(&raw_key);
         let key = match (utf8, &lowered) {
-            (true, Cow::Borrowed(_)) => Text::Span(ts, key_end),
+            (true, Cow::Borrowed(_)) => Text::Span(idx_of(ts), idx_of(key_end)),
             (_, lowered) => Text::Owned(lowered.to_string()),
         };
         let value = if utf8 {
-            Text::Span(value_start, te)
+            Text::Span(idx_of(value_start), idx_of(te))
         } else {
             Text::Owned(lossy(src.get(value_start..te).unwrap_or_default()).into_owned())
         };
@@ -531,7 +617,7 @@ impl Parser {
                             .iter()
                             .filter_map(|&e| self.doc.entries.get(e))
                             .find(|e| text_of(src, &e.key) == key_str)
-                            .map_or(idx + 1, |e| e.line + 1);
+                            .map_or(idx + 1, |e| e.line() + 1);
                         self.doc.issues.push(Issue {
                             line: idx + 1,
                             kind: IssueKind::DuplicateOption {
@@ -557,19 +643,19 @@ impl Parser {
         self.cur_entry = if empty_key { None } else { Some(eid) };
         self.pending_blank = 0;
         self.doc.entries.push(Entry {
-            section: self.cur_section,
-            line: idx,
-            last_line: idx,
+            section: self.cur_section.map(idx_of),
+            line: idx_of(idx),
+            last_line: idx_of(idx),
             key,
-            key_start: ts,
-            key_end,
-            delim,
-            value_start,
-            value_end: te,
+            key_start: idx_of(ts),
+            key_end: idx_of(key_end),
+            delim: idx_of(delim),
+            value_start: idx_of(value_start),
+            value_end: idx_of(te),
             value,
             continuation: Vec::new(),
         });
-        Kind::Entry(eid)
+        Kind::Entry(idx_of(eid))
     }
 
     fn header(&mut self, idx: usize, name: String) {
@@ -627,16 +713,24 @@ impl Document {
 
     /// [`Document::parse`] of bytes the document takes over (no copy).
     pub fn parse_owned(bytes: Vec<u8>) -> Document {
+        Document::parse_within(bytes, MAX_DOCUMENT_BYTES)
+    }
+
+    /// Parses `bytes` when they are at most `limit` (at most [`MAX_DOCUMENT_BYTES`]) long; longer input
+    /// is kept but not parsed: a document with no lines and one [`IssueKind::TooLarge`], never loadable.
+    fn parse_within(bytes: Vec<u8>, limit: usize) -> Document {
         let len = bytes.len();
+        let too_large = len > limit.min(MAX_DOCUMENT_BYTES);
+        // Room for the lines of a typical file (~30 bytes per line) without regrowing.
+        let room = if too_large { 0 } else { len };
         let mut parser = Parser {
             doc: Document {
                 src: Source::new(bytes),
-                // Room for the lines of a typical file (~30 bytes per line) without regrowing.
-                lines: Vec::with_capacity(len / 24 + 1),
+                lines: Vec::with_capacity(room / 24 + 1),
                 sections: Vec::new(),
                 section_index: HashMap::default(),
-                slots: Slots::with_capacity_and_hasher(len / 64 + 1, BuildHasherDefault::default()),
-                entries: Vec::with_capacity(len / 64 + 1),
+                slots: Slots::with_capacity_and_hasher(room / 64 + 1, BuildHasherDefault::default()),
+                entries: Vec::with_capacity(room / 64 + 1),
                 issues: Vec::new(),
                 decode_error: None,
             },
@@ -646,6 +740,14 @@ impl Document {
             indent_level: 0,
             reported_orphan: false,
         };
+        if too_large {
+            let mut doc = parser.doc;
+            doc.issues.push(Issue {
+                line: 1,
+                kind: IssueKind::TooLarge { bytes: len },
+            });
+            return doc;
+        }
         let mut pos = 0;
         while pos < len {
             let bytes: &[u8] = &parser.doc.src;
@@ -675,7 +777,7 @@ impl Document {
                     let kept = v.trim_end_matches(pychar::is_space).len();
                     v.truncate(kept);
                 }
-                Text::Span(s, e) => *e = pychar::rstrip(&doc.src, *s, *e),
+                Text::Span(s, e) => *e = idx_of(pychar::rstrip(&doc.src, *s as usize, *e as usize)),
             }
         }
         doc
@@ -1057,7 +1159,7 @@ impl<'a> LineRef<'a> {
     /// The line's bytes without its terminator.
     pub fn bytes(&self) -> &'a [u8] {
         self.raw()
-            .and_then(|l| self.doc.src.get(l.start..l.content_end))
+            .and_then(|l| self.doc.src.get(l.start()..l.content_end()))
             .unwrap_or_default()
     }
 
@@ -1070,7 +1172,7 @@ impl<'a> LineRef<'a> {
     /// The line after Python's `str.strip()`.
     pub fn stripped(&self) -> &'a [u8] {
         self.raw()
-            .and_then(|l| self.doc.src.get(l.text_start..l.text_end))
+            .and_then(|l| self.doc.src.get(l.text_start()..l.text_end()))
             .unwrap_or_default()
     }
 
@@ -1080,7 +1182,7 @@ impl<'a> LineRef<'a> {
 
     /// Leading whitespace in code points.
     pub fn indent(&self) -> usize {
-        self.raw().map_or(0, |l| l.indent)
+        self.raw().map_or(0, |l| l.indent())
     }
 
     pub fn is_utf8(&self) -> bool {
@@ -1089,16 +1191,17 @@ impl<'a> LineRef<'a> {
 
     /// The section this line is in (`None` before the first header).
     pub fn section(&self) -> Option<&'a str> {
-        let sid = self.raw()?.section?;
+        let sid = self.raw()?.section()?;
         self.doc.sections.get(sid).map(|s| s.name.as_str())
     }
 
     /// The entry this line starts or continues, or the entry whose value this blank line is appended to.
     pub fn entry(&self) -> Option<EntryRef<'a>> {
         match self.raw()?.kind {
-            Kind::Entry(id) | Kind::Continuation(id) | Kind::Blank(Some(id)) => {
-                Some(EntryRef { doc: self.doc, id })
-            }
+            Kind::Entry(id) | Kind::Continuation(id) | Kind::Blank(Some(id)) => Some(EntryRef {
+                doc: self.doc,
+                id: id as usize,
+            }),
             _ => None,
         }
     }
@@ -1145,12 +1248,13 @@ impl<'a> EntryRef<'a> {
 
     /// The key as written in the file.
     pub fn raw_key(&self) -> &'a [u8] {
-        self.raw().map_or(&[][..], |e| self.bytes(e.key_start, e.key_end))
+        self.raw()
+            .map_or(&[][..], |e| self.bytes(e.key_start(), e.key_end()))
     }
 
     /// The section the entry is in; `None` for a line before any header.
     pub fn section(&self) -> Option<&'a str> {
-        let sid = self.raw()?.section?;
+        let sid = self.raw()?.section()?;
         self.doc.sections.get(sid).map(|s| s.name.as_str())
     }
 
@@ -1162,42 +1266,42 @@ impl<'a> EntryRef<'a> {
     /// The value's bytes on the entry line, stripped (without continuation lines).
     pub fn first_line_value(&self) -> &'a [u8] {
         self.raw()
-            .map_or(&[][..], |e| self.bytes(e.value_start, e.value_end))
+            .map_or(&[][..], |e| self.bytes(e.value_start(), e.value_end()))
     }
 
     /// `=` or `:`.
     pub fn delimiter(&self) -> char {
         self.raw()
-            .and_then(|e| self.doc.src.get(e.delim))
+            .and_then(|e| self.doc.src.get(e.delim()))
             .map_or('=', |&b| b as char)
     }
 
     /// The whitespace between the key and the delimiter, as written.
     pub fn space_before_delimiter(&self) -> &'a [u8] {
-        self.raw().map_or(&[][..], |e| self.bytes(e.key_end, e.delim))
+        self.raw().map_or(&[][..], |e| self.bytes(e.key_end(), e.delim()))
     }
 
     /// The whitespace between the delimiter and the value, as written (up to the end of the line when the
     /// value is empty).
     pub fn space_after_delimiter(&self) -> &'a [u8] {
         self.raw()
-            .map_or(&[][..], |e| self.bytes(e.delim + 1, e.value_start))
+            .map_or(&[][..], |e| self.bytes(e.delim() + 1, e.value_start()))
     }
 
     /// 1-based line of the key.
     pub fn line(&self) -> usize {
-        self.raw().map_or(0, |e| e.line + 1)
+        self.raw().map_or(0, |e| e.line() + 1)
     }
 
     /// 1-based lines from the key to the last continuation line.
     pub fn lines(&self) -> RangeInclusive<usize> {
-        self.raw().map_or(0..=0, |e| e.line + 1..=e.last_line + 1)
+        self.raw().map_or(0..=0, |e| e.line() + 1..=e.last_line() + 1)
     }
 
     /// 1-based lines whose text Python appends to this value (blank and comment lines not included).
     pub fn continuation_lines(&self) -> Vec<usize> {
         self.raw()
-            .map(|e| e.continuation.iter().map(|l| l + 1).collect())
+            .map(|e| e.continuation().map(|l| l + 1).collect())
             .unwrap_or_default()
     }
 
@@ -1208,14 +1312,14 @@ impl<'a> EntryRef<'a> {
     /// Leading whitespace of the key line, in code points.
     pub fn indent(&self) -> usize {
         self.raw()
-            .and_then(|e| self.doc.lines.get(e.line))
-            .map_or(0, |l| l.indent)
+            .and_then(|e| self.doc.lines.get(e.line()))
+            .map_or(0, |l| l.indent())
     }
 
     /// False for an earlier duplicate that Python overwrites (and for lines before any header).
     pub fn is_effective(&self) -> bool {
         let Some(e) = self.raw() else { return false };
-        let Some((sid, section)) = e.section.and_then(|s| Some((s, self.doc.sections.get(s)?))) else {
+        let Some((sid, section)) = e.section().and_then(|s| Some((s, self.doc.sections.get(s)?))) else {
             return false;
         };
         self.doc
@@ -1236,15 +1340,15 @@ impl<'a> EntryRef<'a> {
     pub fn inline_comment(&self) -> Option<InlineComment<'a>> {
         let e = self.raw()?;
         let src = &self.doc.src;
-        let mut i = e.value_start + 1;
-        while i < e.value_end {
+        let mut i = e.value_start() + 1;
+        while i < e.value_end() {
             let c = *src.get(i)?;
             if (c == b';' || c == b'#') && pychar::space_len_before(src, i) > 0 {
-                let value_end = pychar::rstrip(src, e.value_start, i);
+                let value_end = pychar::rstrip(src, e.value_start(), i);
                 return Some(InlineComment {
-                    line: e.line + 1,
-                    value: lossy(self.bytes(e.value_start, value_end)),
-                    comment: lossy(self.bytes(i, e.value_end)),
+                    line: e.line() + 1,
+                    value: lossy(self.bytes(e.value_start(), value_end)),
+                    comment: lossy(self.bytes(i, e.value_end())),
                     value_end,
                     comment_start: i,
                 });
@@ -1276,6 +1380,42 @@ mod tests {
 
     fn class(d: &Document) -> Option<(PyErrorClass, Vec<usize>)> {
         d.python_error().map(|e| (e.class, e.lines))
+    }
+
+    #[test]
+    fn input_over_the_limit_is_kept_unparsed_and_never_loadable() {
+        let text = b"[options]\nworkers = 4\n"; // 22 bytes
+        let d = Document::parse_within(text.to_vec(), 21);
+        assert_eq!(d.render(), text);
+        assert_eq!(d.line_count(), 0);
+        assert_eq!(d.issues().len(), 1);
+        assert_eq!(d.issues()[0].line, 1);
+        assert_eq!(d.issues()[0].kind, IssueKind::TooLarge { bytes: 22 });
+        assert_eq!(class(&d), Some((PyErrorClass::NotParsed, vec![1])));
+        assert!(!d.is_loadable() && d.values("options").is_none());
+        // An edit is refused, naming the issue.
+        let mut edited = d.clone();
+        let err = edited.set("options", "workers", "2");
+        assert!(
+            matches!(err, Err(crate::conf::EditError::Unloadable(ref i)) if i.kind == IssueKind::TooLarge { bytes: 22 }),
+            "{err:?}"
+        );
+        assert_eq!(edited.render(), text);
+        // At the limit it parses.
+        let d = Document::parse_within(text.to_vec(), 22);
+        assert!(d.is_loadable() && d.issues().is_empty());
+        assert_eq!(pairs(d.values("options")), p(&[("workers", "4")]));
+    }
+
+    /// The records stay small: their size is what parsing a large file costs in memory (BENCHMARKS.md).
+    #[test]
+    fn record_sizes() {
+        assert_eq!(std::mem::size_of::<Line>(), 40);
+        assert!(
+            std::mem::size_of::<Entry>() <= 112,
+            "{}",
+            std::mem::size_of::<Entry>()
+        );
     }
 
     #[test]

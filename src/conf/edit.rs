@@ -185,7 +185,7 @@ impl Plan {
             let next_replace = self.replace.range(pos..).next().map_or(count, |(k, _)| *k);
             let next = next_insert.min(next_replace).min(count);
             if next > pos {
-                let start = doc.lines.get(pos).map_or(0, |l| l.start);
+                let start = doc.lines.get(pos).map_or(0, |l| l.start());
                 let end = doc.lines.get(next - 1).map_or(start, |l| l.end());
                 out.extend_from_slice(doc.src.get(start..end).unwrap_or_default());
                 next_line += next - pos;
@@ -222,7 +222,9 @@ impl Plan {
                         c.after = next_line;
                     }
                 }
-                None => out.extend_from_slice(doc.src.get(line.start..line.content_end).unwrap_or_default()),
+                None => {
+                    out.extend_from_slice(doc.src.get(line.start()..line.content_end()).unwrap_or_default())
+                }
             }
             out.extend_from_slice(line.ending.as_bytes());
             next_line += 1;
@@ -383,7 +385,7 @@ impl Document {
     fn line_content(&self, idx: usize) -> &[u8] {
         self.lines
             .get(idx)
-            .and_then(|l| self.src.get(l.start..l.content_end))
+            .and_then(|l| self.src.get(l.start()..l.content_end()))
             .unwrap_or_default()
     }
 
@@ -517,21 +519,21 @@ impl Document {
         let Some(Kind::Entry(e)) = self.lines.get(idx).map(|l| l.kind) else {
             return Vec::new();
         };
-        let (Some(line), Some(entry)) = (self.lines.get(idx), self.entries.get(e)) else {
+        let (Some(line), Some(entry)) = (self.lines.get(idx), self.entries.get(e as usize)) else {
             return Vec::new();
         };
-        let at = |abs: usize| self.src.get(line.start..abs).unwrap_or_default();
-        let rest = |abs: usize| self.src.get(abs..line.content_end).unwrap_or_default();
-        let mut out = Vec::with_capacity(line.content_end.saturating_sub(line.start) + value.len());
-        if entry.value_start == entry.value_end {
+        let at = |abs: usize| self.src.get(line.start()..abs).unwrap_or_default();
+        let rest = |abs: usize| self.src.get(abs..line.content_end()).unwrap_or_default();
+        let mut out = Vec::with_capacity(line.content_end().saturating_sub(line.start()) + value.len());
+        if entry.value_start() == entry.value_end() {
             // `key =` or `key = ` (trailing spaces are the separator): add a space in the file's style.
-            out.extend_from_slice(at(entry.delim + 1));
+            out.extend_from_slice(at(entry.delim() + 1));
             if !value.is_empty() {
                 let after = self
                     .src
-                    .get(entry.delim + 1..line.content_end)
+                    .get(entry.delim() + 1..line.content_end())
                     .unwrap_or_default();
-                let before = self.src.get(entry.key_end..entry.delim).unwrap_or_default();
+                let before = self.src.get(entry.key_end()..entry.delim()).unwrap_or_default();
                 let sep: &[u8] = if !after.is_empty() {
                     after
                 } else if !before.is_empty() {
@@ -543,12 +545,12 @@ impl Document {
                 out.extend_from_slice(value.as_bytes());
             }
         } else if value.is_empty() {
-            out.extend_from_slice(at(entry.delim + 1));
-            out.extend_from_slice(rest(entry.value_end));
+            out.extend_from_slice(at(entry.delim() + 1));
+            out.extend_from_slice(rest(entry.value_end()));
         } else {
-            out.extend_from_slice(at(entry.value_start));
+            out.extend_from_slice(at(entry.value_start()));
             out.extend_from_slice(value.as_bytes());
-            out.extend_from_slice(rest(entry.value_end));
+            out.extend_from_slice(rest(entry.value_end()));
         }
         out
     }
@@ -561,7 +563,8 @@ impl Document {
             return found;
         }
         for (idx, line) in self.lines.iter().enumerate() {
-            if line.section != Some(sid) || line.kind != Kind::Comment || line.text_start != line.start {
+            if line.section() != Some(sid) || line.kind != Kind::Comment || line.text_start() != line.start()
+            {
                 continue;
             }
             let Some((canonical, raw_key)) = canonical_parts(self.line_content(idx), keys) else {
@@ -586,7 +589,7 @@ impl Document {
         for line in self.lines.iter().skip(idx + 1) {
             match line.kind {
                 Kind::Blank(_) | Kind::Comment => continue,
-                _ => return line.indent == 0,
+                _ => return line.indent() == 0,
             }
         }
         true
@@ -599,36 +602,39 @@ impl Document {
             .entries
             .iter()
             .filter_map(|&e| self.entries.get(e))
-            .max_by_key(|e| e.line);
+            .max_by_key(|e| e.line());
         let (anchor, style_line) = match last_entry {
-            Some(e) => (e.last_line, Some(e)),
+            Some(e) => (e.last_line(), Some(e)),
             None => (sec.headers.last().copied().unwrap_or(0), None),
         };
         let pos = anchor + 1;
         // Indentation: the anchor entry's (so nothing after it changes meaning), deepened to the next
         // statement's when that one is indented further (it would otherwise continue the new value).
-        let mut indent: &[u8] = match style_line.and_then(|e| self.lines.get(e.line)) {
-            Some(l) => self.src.get(l.start..l.text_start).unwrap_or_default(),
+        let mut indent: &[u8] = match style_line.and_then(|e| self.lines.get(e.line())) {
+            Some(l) => self.src.get(l.start()..l.text_start()).unwrap_or_default(),
             None => b"",
         };
         let indent_chars = style_line
-            .and_then(|e| self.lines.get(e.line))
-            .map_or(0, |l| l.indent);
+            .and_then(|e| self.lines.get(e.line()))
+            .map_or(0, |l| l.indent());
         if let Some(next) = self
             .lines
             .iter()
             .skip(pos)
             .find(|l| !matches!(l.kind, Kind::Blank(_) | Kind::Comment))
         {
-            if next.indent > indent_chars {
-                indent = self.src.get(next.start..next.text_start).unwrap_or_default();
+            if next.indent() > indent_chars {
+                indent = self.src.get(next.start()..next.text_start()).unwrap_or_default();
             }
         }
         let (before, delim, after): (&[u8], &[u8], &[u8]) = match style_line {
-            Some(e) if e.value_start < e.value_end => (
-                plain_space(self.src.get(e.key_end..e.delim).unwrap_or_default(), b" "),
-                self.src.get(e.delim..e.delim + 1).unwrap_or(b"="),
-                plain_space(self.src.get(e.delim + 1..e.value_start).unwrap_or_default(), b" "),
+            Some(e) if e.value_start() < e.value_end() => (
+                plain_space(self.src.get(e.key_end()..e.delim()).unwrap_or_default(), b" "),
+                self.src.get(e.delim()..e.delim() + 1).unwrap_or(b"="),
+                plain_space(
+                    self.src.get(e.delim() + 1..e.value_start()).unwrap_or_default(),
+                    b" ",
+                ),
             ),
             _ => (b" ", b"=", b" "),
         };
@@ -674,7 +680,7 @@ impl Document {
         };
         let pos = self.lines.len();
         let list = plan.insert.entry(pos).or_default();
-        if self.lines.last().is_some_and(|l| l.text_start != l.text_end) {
+        if self.lines.last().is_some_and(|l| l.text_start() != l.text_end()) {
             list.push(Insert {
                 content: Vec::new(),
                 eol,
@@ -727,7 +733,7 @@ impl Document {
         let Some(Kind::Entry(e)) = self.lines.get(idx).map(|l| l.kind) else {
             return Err(EditError::NotAnEntry { line });
         };
-        let entry = super::document::EntryRef::new(self, e);
+        let entry = super::document::EntryRef::new(self, e as usize);
         let (Some(section), Some(l)) = (entry.section(), self.lines.get(idx)) else {
             return Err(EditError::NotAnEntry { line });
         };
@@ -749,10 +755,14 @@ impl Document {
         let new_value = comment.value.to_string();
         let section = section.to_string();
         let mut plan = Plan::default();
-        let mut comment_line = self.src.get(l.start..l.text_start).unwrap_or_default().to_vec();
+        let mut comment_line = self
+            .src
+            .get(l.start()..l.text_start())
+            .unwrap_or_default()
+            .to_vec();
         comment_line.extend_from_slice(
             self.src
-                .get(comment.comment_start..l.content_end)
+                .get(comment.comment_start..l.content_end())
                 .unwrap_or_default(),
         );
         let eol = if l.ending == LineEnding::None {
@@ -767,7 +777,7 @@ impl Document {
         });
         let entry_line = self
             .src
-            .get(l.start..comment.value_end)
+            .get(l.start()..comment.value_end)
             .unwrap_or_default()
             .to_vec();
         plan.replace.insert(idx, (entry_line, 0));

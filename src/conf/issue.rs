@@ -40,6 +40,10 @@ pub enum IssueKind {
     EmptyKey,
     /// The line holds bytes that are not valid UTF-8: Python fails with `UnicodeDecodeError`.
     InvalidUtf8,
+    /// The input is longer than [`MAX_DOCUMENT_BYTES`](super::MAX_DOCUMENT_BYTES) and was not parsed, so
+    /// odoo-sizer cannot tell what Python reads in it (reported on line 1, alone). Not a Python
+    /// exception: the file is refused, never guessed at.
+    TooLarge { bytes: usize },
 }
 
 impl IssueKind {
@@ -51,6 +55,7 @@ impl IssueKind {
             IssueKind::DuplicateOption { .. } => PyErrorClass::DuplicateOption,
             IssueKind::NoDelimiter | IssueKind::EmptyKey => PyErrorClass::Parsing,
             IssueKind::InvalidUtf8 => PyErrorClass::UnicodeDecode,
+            IssueKind::TooLarge { .. } => PyErrorClass::NotParsed,
         }
     }
 
@@ -61,6 +66,7 @@ impl IssueKind {
             IssueKind::MissingSectionHeader { .. }
                 | IssueKind::DuplicateSection { .. }
                 | IssueKind::DuplicateOption { .. }
+                | IssueKind::TooLarge { .. }
         )
     }
 
@@ -72,6 +78,7 @@ impl IssueKind {
             IssueKind::DuplicateOption { .. } => "duplicate-key",
             IssueKind::NoDelimiter | IssueKind::EmptyKey => "parse-error",
             IssueKind::InvalidUtf8 => "invalid-utf8",
+            IssueKind::TooLarge { .. } => "too-large",
         }
     }
 }
@@ -115,6 +122,12 @@ impl fmt::Display for IssueKind {
                 "this line is not valid UTF-8 and Odoo cannot read the file (UnicodeDecodeError); \
                  re-save the file as UTF-8"
             ),
+            IssueKind::TooLarge { bytes } => write!(
+                f,
+                "the input is {bytes} bytes, more than odoo-sizer parses ({} bytes): it was not read; \
+                 check that this is the config file",
+                super::MAX_DOCUMENT_BYTES
+            ),
         }
     }
 }
@@ -127,6 +140,9 @@ pub enum PyErrorClass {
     DuplicateOption,
     Parsing,
     UnicodeDecode,
+    /// Not a Python exception: the input was too large for odoo-sizer to parse
+    /// ([`IssueKind::TooLarge`]), so what Python does with it is unknown.
+    NotParsed,
 }
 
 impl PyErrorClass {
@@ -138,6 +154,7 @@ impl PyErrorClass {
             PyErrorClass::DuplicateOption => "DuplicateOptionError",
             PyErrorClass::Parsing => "ParsingError",
             PyErrorClass::UnicodeDecode => "UnicodeDecodeError",
+            PyErrorClass::NotParsed => "not parsed (too large)",
         }
     }
 }

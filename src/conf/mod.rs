@@ -43,6 +43,7 @@ mod secret;
 
 pub use document::{
     Document, EntryRef, InlineComment, LineEnding, LineKind, LineRef, Values, DEFAULT_SECTION,
+    MAX_DOCUMENT_BYTES,
 };
 pub use edit::{Change, ChangeKind, EditError};
 pub use issue::{Issue, IssueKind, PyErrorClass, PythonError};

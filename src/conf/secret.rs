@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::document::{Document, Kind};
+use super::document::{Document, Idx, Kind};
 use super::pychar;
 
 /// What a masked value is replaced with.
@@ -64,18 +64,18 @@ impl Document {
         let Some(line) = self.lines.get(idx) else {
             return Cow::Borrowed(&[]);
         };
-        let content = self.src.get(line.start..line.content_end).unwrap_or_default();
-        let rel = |abs: usize| abs.saturating_sub(line.start);
-        let secret_entry = |e: usize| self.entry_by_id(e).is_some_and(|e| e.is_secret());
+        let content = self.src.get(line.start()..line.content_end()).unwrap_or_default();
+        let rel = |abs: usize| abs.saturating_sub(line.start());
+        let secret_entry = |e: Idx| self.entry_by_id(e as usize).is_some_and(|e| e.is_secret());
         match line.kind {
-            Kind::Entry(e) if secret_entry(e) => match self.entries.get(e) {
-                Some(entry) if entry.value_start < entry.value_end => {
-                    splice(content, rel(entry.value_start), rel(entry.value_end))
+            Kind::Entry(e) if secret_entry(e) => match self.entries.get(e as usize) {
+                Some(entry) if entry.value_start() < entry.value_end() => {
+                    splice(content, rel(entry.value_start()), rel(entry.value_end()))
                 }
                 _ => Cow::Borrowed(content),
             },
             Kind::Continuation(e) if secret_entry(e) => {
-                splice(content, rel(line.text_start), rel(line.text_end))
+                splice(content, rel(line.text_start()), rel(line.text_end()))
             }
             Kind::Comment => match commented_secret_value(content) {
                 Some((from, to)) => splice(content, from, to),
@@ -87,7 +87,7 @@ impl Document {
                     return Cow::Borrowed(content);
                 }
                 // `admin_passwd hunter2`: keep the first word, mask the rest (or everything if one word).
-                let (ts, te) = (rel(line.text_start), rel(line.text_end));
+                let (ts, te) = (rel(line.text_start()), rel(line.text_end()));
                 let mut i = ts;
                 while i < te && pychar::space_len_at(content, i) == 0 {
                     i += 1;

@@ -123,6 +123,7 @@ macro_rules! rules {
 }
 
 rules! {
+    TooLarge => "too-large", File, "a file too large for odoo-sizer to parse (4 GiB or more), refused unread";
     InvalidUtf8 => "invalid-utf8", File, "bytes that are not UTF-8: Python cannot decode the file";
     MissingSectionHeader => "missing-section-header", File, "a key, a byte-order mark or text before the first [section]";
     DuplicateSection => "duplicate-section", File, "a section header seen twice";

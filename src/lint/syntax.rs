@@ -54,6 +54,12 @@ fn parse_issues(view: &View<'_>, out: &mut Findings) {
                 "this line has no `=` or `:`: Odoo does not start (ParsingError)".to_string(),
                 "write it as `key = value`, or start it with `;` to make it a comment".to_string(),
             ),
+            IssueKind::TooLarge { bytes } => (
+                Rule::TooLarge,
+                None,
+                format!("the file is {bytes} bytes: more than odoo-sizer parses ({} bytes), so it was not checked", conf::MAX_DOCUMENT_BYTES),
+                "check that this is the config file (odoo.conf files are a few KiB)".to_string(),
+            ),
             IssueKind::EmptyKey => (
                 Rule::ParseError,
                 None,
