@@ -327,6 +327,9 @@ pub(crate) struct Entry {
     /// The value as Python returns it (continuations joined, right-stripped).
     pub(crate) value: Text,
     continuation: Vec<Idx>,
+    /// Python keeps this entry's value for its key (false for an earlier duplicate, and for an entry
+    /// before any header); set once the whole file is parsed.
+    effective: bool,
 }
 
 impl Entry {
@@ -654,6 +657,7 @@ impl Parser {
             value_end: idx_of(te),
             value,
             continuation: Vec::new(),
+            effective: false,
         });
         Kind::Entry(idx_of(eid))
     }
@@ -769,6 +773,11 @@ impl Document {
         let mut doc = parser.doc;
         if doc.lines.iter().any(|l| !l.utf8) {
             doc.decode_error = DecodeError::find(&doc.src);
+        }
+        for &e in doc.sections.iter().flat_map(|s| &s.effective) {
+            if let Some(entry) = doc.entries.get_mut(e) {
+                entry.effective = true;
+            }
         }
         for entry in &mut doc.entries {
             // Python's final `rstrip()`: parts are stripped already, but stay exact for lossy text too.
@@ -1318,15 +1327,7 @@ impl<'a> EntryRef<'a> {
 
     /// False for an earlier duplicate that Python overwrites (and for lines before any header).
     pub fn is_effective(&self) -> bool {
-        let Some(e) = self.raw() else { return false };
-        let Some((sid, section)) = e.section().and_then(|s| Some((s, self.doc.sections.get(s)?))) else {
-            return false;
-        };
-        self.doc
-            .lookup()
-            .slot(sid, section, text_of(&self.doc.src, &e.key))
-            .and_then(|slot| section.effective.get(slot))
-            == Some(&self.id)
+        self.raw().is_some_and(|e| e.effective)
     }
 
     /// True when the key names a secret (see [`crate::conf::is_secret_key`]).
