@@ -20,7 +20,7 @@
 //! A missing final newline stays missing: when a line is added after the last line, that line gets a
 //! terminator and the new last line has none.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::document::{Document, Kind, LineEnding, DEFAULT_SECTION};
@@ -411,7 +411,8 @@ impl Document {
             .collect();
         self.ensure_loadable()?;
         validate_section(section)?;
-        let mut seen = HashSet::new();
+        // Ordered, not hashed: a std hash set seeds itself from the kernel (a getrandom call) at first use.
+        let mut seen = BTreeSet::new();
         for (key, value) in &settings {
             validate_key(key)?;
             validate_value(key, value)?;
@@ -863,7 +864,7 @@ fn verify(
                     .keys()
                     .chain(got.keys())
                     .filter(|k| want.get(*k) != got.get(*k))
-                    .collect::<std::collections::BTreeSet<_>>()
+                    .collect::<BTreeSet<_>>()
                     .into_iter()
                     .collect();
                 return Err(EditError::Verification(format!(
