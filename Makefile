@@ -10,6 +10,9 @@ STATIC_FLAGS := -C target-feature=+crt-static
 PGO ?= 1
 PGO_DIR := target/pgo
 LLVM_PROFDATA = $(shell rustc --print sysroot)/lib/rustlib/$(TARGET)/bin/llvm-profdata
+LLVM_STRIP = $(dir $(LLVM_PROFDATA))llvm-strip
+# Installs Debian packages (root, or sudo): $(call apt_install,PACKAGES).
+apt_install = { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null; }
 TEST_IMAGE ?= odoo-sizer-test:dev
 TEST_ODOO_IMAGE ?= odoo-sizer-test-odoo:dev
 TEST_POSTGRES_IMAGE ?= odoo-sizer-test-postgres:dev
@@ -60,14 +63,44 @@ run: build
 
 ## A statically linked binary that runs in an empty (scratch) root, optimized with a profile of its own
 ## workload (PGO=0: without). It runs at every container start: PGO takes ~13 % of the instructions and
-## ~0.05-0.1 ms off a whole `apply` (BENCHMARKS.md, "Third round"). Without llvm-profdata (rustup's
-## llvm-tools, installed when missing) the build goes on without PGO, saying so; $(STATIC_BIN).pgo records
-## which it was (bench/compare.sh reports it).
+## ~0.05-0.1 ms off a whole `apply` (BENCHMARKS.md, "Third round"), and a link order that puts the
+## functions of the start-up job next to each other (bench/startup-order.sh) saves ~10 page faults
+## ("Fourth round"). Without llvm-profdata (rustup's llvm-tools, installed when missing) the build goes on
+## without PGO, and without valgrind (Debian, installed when missing) without the link order, saying so;
+## $(STATIC_BIN).pgo records whether PGO was used (bench/compare.sh reports it).
+##
+## The link order is derived from the binary itself: the release build keeps its symbols
+## (CARGO_PROFILE_RELEASE_STRIP=false; the instrumented build too, so that the function names the
+## profile and the order refer to are the final binary's), every new link is copied to
+## $(PGO_DIR)/odoo-sizer.unstripped, callgrind names the functions the job runs, and when they differ from
+## $(PGO_DIR)/order.txt the binary is linked again in the new order (once). The result is then stripped.
 static:
 	@if [ "$(PGO)" = 1 ] && { [ -x $(LLVM_PROFDATA) ] || rustup component add llvm-tools; } && [ -x $(LLVM_PROFDATA) ]; then \
-		$(MAKE) --no-print-directory pgo-profile && \
-		echo "RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-use=...' $(CARGO) build --release --target $(TARGET)" && \
-		RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-use=$(CURDIR)/$(PGO_DIR)/merged.profdata' $(CARGO) build --release --target $(TARGET) && \
+		$(MAKE) --no-print-directory pgo-profile; \
+		touch $(PGO_DIR)/order.txt; \
+		flags="$(STATIC_FLAGS) -Cprofile-use=$(CURDIR)/$(PGO_DIR)/merged.profdata -Clink-arg=-Wl,--symbol-ordering-file=$(CURDIR)/$(PGO_DIR)/order.txt -Clink-arg=-Wl,--no-warn-symbol-ordering"; \
+		build() { \
+			echo "RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-use=... -Clink-arg=-Wl,--symbol-ordering-file=...' $(CARGO) build --release --target $(TARGET)"; \
+			RUSTFLAGS="$$flags" CARGO_PROFILE_RELEASE_STRIP=false $(CARGO) build --release --target $(TARGET); \
+		}; \
+		build; \
+		if [ $(STATIC_BIN) -nt $(PGO_DIR)/odoo-sizer.unstripped ]; then \
+			cp $(STATIC_BIN) $(PGO_DIR)/odoo-sizer.unstripped; \
+			if { command -v valgrind >/dev/null || $(call apt_install,valgrind); } && \
+				bench/startup-order.sh $(PGO_DIR)/odoo-sizer.unstripped $(PGO_DIR)/order.new; then \
+				if ! cmp -s $(PGO_DIR)/order.new $(PGO_DIR)/order.txt; then \
+					echo "link order changed: linking again"; \
+					mv $(PGO_DIR)/order.new $(PGO_DIR)/order.txt; \
+					$(CARGO) clean --quiet --release --target $(TARGET) -p odoo-sizer; \
+					build; \
+					cp $(STATIC_BIN) $(PGO_DIR)/odoo-sizer.unstripped; \
+				fi; \
+			else \
+				echo "warning: no link order (valgrind is missing or failed): the start-up code stays spread over .text"; \
+			fi; \
+			$(LLVM_STRIP) $(STATIC_BIN); \
+			touch $(PGO_DIR)/odoo-sizer.unstripped; \
+		fi; \
 		echo true > $(STATIC_BIN).pgo; \
 	else \
 		[ "$(PGO)" != 1 ] || echo "warning: llvm-profdata ($(LLVM_PROFDATA)) is missing and rustup could not install llvm-tools: building without profile-guided optimization"; \
@@ -82,7 +115,7 @@ static:
 ## a new profile behind the same path (dependencies keep the profile they were built with: slower at
 ## worst, never different).
 pgo-profile:
-	RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-generate=$(CURDIR)/$(PGO_DIR)/data' \
+	RUSTFLAGS='$(STATIC_FLAGS) -Cprofile-generate=$(CURDIR)/$(PGO_DIR)/data' CARGO_PROFILE_RELEASE_STRIP=false \
 		$(CARGO) build --release --target $(TARGET) --target-dir $(PGO_DIR)/build
 	@if [ ! -f $(PGO_DIR)/merged.profdata ] || [ $(PGO_DIR)/build/$(TARGET)/release/odoo-sizer -nt $(PGO_DIR)/merged.profdata ]; then \
 		echo "training: bench/pgo-train.sh"; \
