@@ -130,12 +130,7 @@ impl Prepared {
     /// Odoo `version` could not load or would ignore.
     pub fn new(original: Option<&[u8]>, version: OdooVersion, fix: bool) -> Result<Prepared, Refused> {
         let bytes = original.unwrap_or_default();
-        // `contains` is a word-at-a-time memchr; the offset is only needed when there is a NUL.
-        let nul = if bytes.contains(&0) {
-            bytes.iter().position(|b| *b == 0)
-        } else {
-            None
-        };
+        let nul = find_nul(bytes);
         if let Some(offset) = nul {
             let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
             return Err(Refused {
@@ -220,6 +215,15 @@ impl Prepared {
             warnings: self.warnings,
         })
     }
+}
+
+/// The offset of the first NUL byte. glibc's `memchr` (vectorized for the CPU) scans a file's bytes ~10x
+/// faster than core's portable word-at-a-time search, which was ~3 % of an `apply`'s instructions.
+fn find_nul(bytes: &[u8]) -> Option<usize> {
+    // SAFETY: `memchr` reads at most `bytes.len()` bytes from the start of the slice, which are valid for
+    // reads; it returns null or a pointer into them.
+    let found = unsafe { libc::memchr(bytes.as_ptr().cast(), 0, bytes.len()) };
+    (!found.is_null()).then(|| found as usize - bytes.as_ptr() as usize)
 }
 
 /// `--fix`: moves every inline comment in `[options]` (except on secret keys) to its own line above.

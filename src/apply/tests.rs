@@ -181,3 +181,18 @@ fn crlf_and_missing_final_newline_are_kept() {
         .bytes();
     assert_ne!(after.last(), Some(&b'\n'));
 }
+
+#[test]
+fn find_nul_finds_the_first_nul_byte() {
+    assert_eq!(super::find_nul(b""), None);
+    assert_eq!(super::find_nul(b"[options]\nworkers = 2\n"), None);
+    assert_eq!(super::find_nul(b"\0"), Some(0));
+    assert_eq!(super::find_nul(b"ab\0c\0"), Some(2));
+    // Past the first vector widths, and at the very end.
+    let mut long = vec![b'x'; 1000];
+    long.push(0);
+    assert_eq!(super::find_nul(&long), Some(1000));
+    long[517] = 0;
+    assert_eq!(super::find_nul(&long), Some(517));
+    assert_eq!(super::find_nul(&long[518..]), Some(482));
+}

@@ -86,28 +86,48 @@ pub fn space_len_before(b: &[u8], end: usize) -> usize {
     0
 }
 
+/// Python whitespace among ASCII bytes (the 1-byte cases of [`space_len_at`]).
+#[inline]
+fn is_ascii_space(c: u8) -> bool {
+    matches!(c, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
+}
+
 /// The byte range of `b[start..end]` after Python's `str.strip()`, plus the number of characters
 /// (code points, as `re` counts them) stripped at the front.
 pub fn strip(b: &[u8], start: usize, end: usize) -> (usize, usize, usize) {
+    let (s, leading_chars) = lstrip_counting(b, start, end);
+    let e = rstrip(b, s, end);
+    (s, e, leading_chars)
+}
+
+/// [`lstrip`], plus the number of characters stripped.
+fn lstrip_counting(b: &[u8], start: usize, end: usize) -> (usize, usize) {
     let mut s = start;
-    let mut leading_chars = 0;
+    let mut chars = 0;
     while s < end {
-        let n = space_len_at(b, s);
+        // ASCII bytes decide alone (most lines); only a non-ASCII byte needs the multi-byte check.
+        let n = match b.get(s) {
+            Some(&c) if c.is_ascii() => usize::from(is_ascii_space(c)),
+            _ => space_len_at(b, s),
+        };
         if n == 0 || s + n > end {
             break;
         }
         s += n;
-        leading_chars += 1;
+        chars += 1;
     }
-    let e = rstrip(b, s, end);
-    (s, e, leading_chars)
+    (s, chars)
 }
 
 /// The end of `b[start..end]` after Python's `str.rstrip()`.
 pub fn rstrip(b: &[u8], start: usize, end: usize) -> usize {
     let mut e = end;
     while e > start {
-        let n = space_len_before(b, e);
+        let n = match b.get(e - 1) {
+            // An ASCII byte is never the end of a multi-byte character.
+            Some(&c) if c.is_ascii() => usize::from(is_ascii_space(c)),
+            _ => space_len_before(b, e),
+        };
         if n == 0 || e - n < start {
             break;
         }
@@ -118,15 +138,7 @@ pub fn rstrip(b: &[u8], start: usize, end: usize) -> usize {
 
 /// The start of `b[start..end]` after Python's `str.lstrip()`.
 pub fn lstrip(b: &[u8], start: usize, end: usize) -> usize {
-    let mut s = start;
-    while s < end {
-        let n = space_len_at(b, s);
-        if n == 0 || s + n > end {
-            break;
-        }
-        s += n;
-    }
-    s
+    lstrip_counting(b, start, end).0
 }
 
 /// `str.strip()` on a `&str`.
@@ -240,6 +252,52 @@ mod tests {
         assert_eq!(strip(b"", 0, 0), (0, 0, 0));
         assert_eq!(strip(b"   ", 0, 3), (3, 3, 3));
         assert_eq!(lstrip(b" \x85x", 0, 3), 1, "0x85 alone is not U+0085");
+    }
+
+    /// The strip functions (with their ASCII shortcut) against the character-by-character definition:
+    /// strip whole Python whitespace characters, found by their exact UTF-8 encoding, from each end.
+    #[test]
+    fn strip_agrees_with_the_per_character_definition() {
+        use proptest::prelude::*;
+        fn reference_rstrip(b: &[u8], start: usize, end: usize) -> usize {
+            let mut e = end;
+            while e > start && space_len_before(b, e) > 0 && e - space_len_before(b, e) >= start {
+                e -= space_len_before(b, e);
+            }
+            e
+        }
+        fn reference(b: &[u8], start: usize, end: usize) -> (usize, usize, usize) {
+            let (mut s, mut n) = (start, 0);
+            while s < end && space_len_at(b, s) > 0 && s + space_len_at(b, s) <= end {
+                s += space_len_at(b, s);
+                n += 1;
+            }
+            (s, reference_rstrip(b, s, end), n)
+        }
+        // Pieces that make whitespace, invalid bytes and text likely.
+        let piece = prop_oneof![
+            Just(&b" "[..]),
+            Just(&b"\t"[..]),
+            Just(&b"\x1c"[..]),
+            Just(&b"\xc2\xa0"[..]),
+            Just(&b"\xe3\x80\x80"[..]),
+            Just(&b"\xe2\x80\x8a"[..]),
+            Just(&b"\x80"[..]),
+            Just(&b"\xc2"[..]),
+            Just(&b"a"[..]),
+            Just(&b"="[..]),
+            Just(&b"\xe2\x80"[..]),
+        ];
+        proptest!(|(parts in proptest::collection::vec(piece, 0..12), cut in any::<(usize, usize)>())| {
+            let b: Vec<u8> = parts.concat();
+            let (mut start, mut end) = (cut.0 % (b.len() + 1), cut.1 % (b.len() + 1));
+            if start > end {
+                std::mem::swap(&mut start, &mut end);
+            }
+            prop_assert_eq!(strip(&b, start, end), reference(&b, start, end));
+            prop_assert_eq!(rstrip(&b, start, end), reference_rstrip(&b, start, end));
+            prop_assert_eq!(lstrip(&b, start, end), reference(&b, start, end).0);
+        });
     }
 
     #[test]
