@@ -11,6 +11,7 @@ PGO ?= 1
 PGO_DIR := target/pgo
 LLVM_PROFDATA = $(shell rustc --print sysroot)/lib/rustlib/$(TARGET)/bin/llvm-profdata
 LLVM_STRIP = $(dir $(LLVM_PROFDATA))llvm-strip
+LLVM_NM = $(dir $(LLVM_PROFDATA))llvm-nm
 # Installs Debian packages (root, or sudo): $(call apt_install,PACKAGES).
 apt_install = { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null; }
 TEST_IMAGE ?= odoo-sizer-test:dev
@@ -73,7 +74,9 @@ run: build
 ## (CARGO_PROFILE_RELEASE_STRIP=false; the instrumented build too, so that the function names the
 ## profile and the order refer to are the final binary's), every new link is copied to
 ## $(PGO_DIR)/odoo-sizer.unstripped, callgrind names the functions the job runs, and when they differ from
-## $(PGO_DIR)/order.txt the binary is linked again in the new order (once). The result is then stripped.
+## $(PGO_DIR)/order.txt the binary is linked again in the new order (once). $(STATIC_BIN) is then
+## stripped (llvm-strip writes a new file; cargo puts its unstripped link back at every build, which is
+## stripped again).
 static:
 	@if [ "$(PGO)" = 1 ] && { [ -x $(LLVM_PROFDATA) ] || rustup component add llvm-tools; } && [ -x $(LLVM_PROFDATA) ]; then \
 		$(MAKE) --no-print-directory pgo-profile; \
@@ -84,22 +87,23 @@ static:
 			RUSTFLAGS="$$flags" CARGO_PROFILE_RELEASE_STRIP=false $(CARGO) build --release --target $(TARGET); \
 		}; \
 		build; \
-		if [ $(STATIC_BIN) -nt $(PGO_DIR)/odoo-sizer.unstripped ]; then \
-			cp $(STATIC_BIN) $(PGO_DIR)/odoo-sizer.unstripped; \
-			if { command -v valgrind >/dev/null || $(call apt_install,valgrind); } && \
-				bench/startup-order.sh $(PGO_DIR)/odoo-sizer.unstripped $(PGO_DIR)/order.new; then \
-				if ! cmp -s $(PGO_DIR)/order.new $(PGO_DIR)/order.txt; then \
-					echo "link order changed: linking again"; \
-					mv $(PGO_DIR)/order.new $(PGO_DIR)/order.txt; \
-					$(CARGO) clean --quiet --release --target $(TARGET) -p odoo-sizer; \
-					build; \
-					cp $(STATIC_BIN) $(PGO_DIR)/odoo-sizer.unstripped; \
+		if [ -n "$$($(LLVM_NM) $(STATIC_BIN) 2>/dev/null | head -n 1)" ]; then \
+			if ! cmp -s $(STATIC_BIN) $(PGO_DIR)/odoo-sizer.unstripped; then \
+				cp $(STATIC_BIN) $(PGO_DIR)/odoo-sizer.unstripped; \
+				if { command -v valgrind >/dev/null || $(call apt_install,valgrind); } && \
+					bench/startup-order.sh $(PGO_DIR)/odoo-sizer.unstripped $(PGO_DIR)/order.new; then \
+					if ! cmp -s $(PGO_DIR)/order.new $(PGO_DIR)/order.txt; then \
+						echo "link order changed: linking again"; \
+						mv $(PGO_DIR)/order.new $(PGO_DIR)/order.txt; \
+						$(CARGO) clean --quiet --release --target $(TARGET) -p odoo-sizer; \
+						build; \
+						cp $(STATIC_BIN) $(PGO_DIR)/odoo-sizer.unstripped; \
+					fi; \
+				else \
+					echo "warning: no link order (valgrind is missing or failed): the start-up code stays spread over .text"; \
 				fi; \
-			else \
-				echo "warning: no link order (valgrind is missing or failed): the start-up code stays spread over .text"; \
 			fi; \
 			$(LLVM_STRIP) $(STATIC_BIN); \
-			touch $(PGO_DIR)/odoo-sizer.unstripped; \
 		fi; \
 		echo true > $(STATIC_BIN).pgo; \
 	else \
