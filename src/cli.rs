@@ -63,15 +63,20 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command accepts.
-#[derive(Debug, Args)]
+/// Options every command accepts, before or after its name (`odoo-sizer -v apply`, `odoo-sizer apply -v`).
+///
+/// They are declared at both places instead of as clap `global` options: clap copies a global option
+/// into every subcommand at every start (7 subcommands x 4 options, ~35 KB and ~40 k instructions of an
+/// `apply` that uses one of them; BENCHMARKS.md, "Fourth round"), whereas a subcommand's own options are
+/// only built when it runs (`defer`). [`Cli::effective_global`] merges the two places.
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// More detail on stderr (-v info, -vv debug, -vvv trace)
-    #[arg(short, long, action = ArgAction::Count, global = true)]
+    #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
 
     /// Only errors on stderr
-    #[arg(short, long, global = true, env = "ODOO_SIZER_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(short, long, env = "ODOO_SIZER_QUIET", value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
 
     /// When to color stderr; `auto` respects NO_COLOR and colors only a terminal
@@ -79,7 +84,6 @@ pub struct GlobalArgs {
         long,
         value_enum,
         default_value_t,
-        global = true,
         env = "ODOO_SIZER_COLOR",
         value_name = "WHEN"
     )]
@@ -90,7 +94,6 @@ pub struct GlobalArgs {
         long,
         value_enum,
         default_value_t,
-        global = true,
         env = "ODOO_SIZER_LOG_FORMAT",
         value_name = "FORMAT"
     )]
@@ -104,29 +107,78 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Show the CPU and memory limits this container really has, and where each value comes from
     #[command(after_help = DETECT_EXAMPLES)]
-    Detect(DetectArgs),
+    Detect(Sub<DetectArgs>),
     /// Compute Odoo's workers, cron workers, memory limits and pool sizes for this container, with the
     /// reason for every number
     #[command(after_help = PLAN_EXAMPLES)]
-    Plan(PlanCmdArgs),
+    Plan(Sub<PlanCmdArgs>),
     /// Size odoo.conf for this container: change the sizing keys in place and nothing else, byte for byte
     #[command(after_help = APPLY_EXAMPLES)]
-    Apply(ApplyArgs),
+    Apply(Sub<ApplyArgs>),
     /// Container init step: size odoo.conf, optionally wait for PostgreSQL, then become COMMAND (exec)
     #[command(after_help = INIT_EXAMPLES)]
-    Init(InitArgs),
+    Init(Sub<InitArgs>),
     /// Check odoo.conf for what would stop Odoo, make it ignore a setting or read another value than
     /// meant, and (given the container's limits) what would not fit the container
     #[command(after_help = LINT_EXAMPLES)]
-    Lint(LintArgs),
+    Lint(Sub<LintArgs>),
     /// Look at running Odoo containers through the Docker API: limits, config, live memory, findings, and
     /// the sized settings; with --apply, write them back (and --reload or --restart)
     #[command(after_help = INSPECT_EXAMPLES)]
-    Inspect(InspectArgs),
+    Inspect(Sub<InspectArgs>),
     /// Keep running Odoo containers sized: follow Docker events (start, `docker update`) and resize and
     /// reload each selected container whose limits changed (a long-running sidecar)
     #[command(after_help = WATCH_EXAMPLES)]
-    Watch(WatchArgs),
+    Watch(Sub<WatchArgs>),
+}
+
+/// A subcommand's own options, and the global options written after its name.
+#[derive(Debug, Args)]
+pub struct Sub<T: Args> {
+    #[command(flatten)]
+    pub args: T,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+impl Command {
+    /// The global options written after the subcommand's name.
+    pub fn global(&self) -> &GlobalArgs {
+        match self {
+            Command::Detect(s) => &s.global,
+            Command::Plan(s) => &s.global,
+            Command::Apply(s) => &s.global,
+            Command::Init(s) => &s.global,
+            Command::Lint(s) => &s.global,
+            Command::Inspect(s) => &s.global,
+            Command::Watch(s) => &s.global,
+        }
+    }
+}
+
+impl Cli {
+    /// The global options in effect. `before(id)` and `after(id)` tell whether option `id` was given on
+    /// the command line before or after the subcommand's name. `-v` counts add up and `-q` counts at
+    /// either place; `--color` and `--log-format` are taken from the command line (after the name first),
+    /// else from their environment variable or default, which are the same at both places.
+    pub fn effective_global(
+        &self,
+        before: impl Fn(&str) -> bool,
+        after: impl Fn(&str) -> bool,
+    ) -> GlobalArgs {
+        let (top, sub) = (&self.global, self.command.global());
+        let pick = |id: &str| !after(id) && before(id);
+        GlobalArgs {
+            verbose: top.verbose.saturating_add(sub.verbose),
+            quiet: top.quiet || sub.quiet,
+            color: if pick("color") { top.color } else { sub.color },
+            log_format: if pick("log_format") {
+                top.log_format
+            } else {
+                sub.log_format
+            },
+        }
+    }
 }
 
 const WATCH_EXAMPLES: &str = "\

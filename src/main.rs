@@ -16,6 +16,7 @@
 
 use clap::{CommandFactory, FromArgMatches};
 use odoo_sizer::cli::Cli;
+use odoo_sizer::commands::ArgSources;
 use odoo_sizer::error::Exit;
 
 /// Small allocations from a bump region in front of glibc's malloc (`src/arena.rs`).
@@ -83,11 +84,16 @@ fn run() -> Exit {
     let mut matches = command
         .try_get_matches_from_mut(std::env::args_os())
         .unwrap_or_else(|error| error.exit());
-    let sources = odoo_sizer::commands::ArgSources::of(&matches);
-    let cli = match Cli::from_arg_matches_mut(&mut matches) {
+    let sources = ArgSources::of(&matches);
+    let before_name = ArgSources::top_level(&matches);
+    let mut cli = match Cli::from_arg_matches_mut(&mut matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    cli.global = cli.effective_global(
+        |id| before_name.on_command_line(id),
+        |id| sources.on_command_line(id),
+    );
     // The command line's definition and what is left of its matches live until the process ends: freeing
     // them one allocation at a time (~70 k instructions, 5 % of an `apply`) would only precede the exit.
     std::mem::forget(command);

@@ -291,3 +291,56 @@ fn every_plan_flag_s_env_var_gives_the_same_plan_as_the_flag() {
         }
     }
 }
+
+/// Exit code, stdout and stderr of `odoo-sizer ARGS` with only `env` set.
+fn sizer(args: &[&str], env: Option<(&str, &str)>) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("odoo-sizer"));
+    cmd.env_clear().args(args);
+    if let Some((name, value)) = env {
+        cmd.env(name, value);
+    }
+    let out = cmd.output().expect("run odoo-sizer");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The global options act the same written before the subcommand's name or after it; `-v` counts add up
+/// across both places, and for `--color` and `--log-format` the one after the name wins, a flag at either
+/// place over the environment variable.
+#[test]
+fn global_options_act_the_same_before_and_after_the_subcommand() {
+    // `--format conf` logs the plan's warnings on stderr, which the global options act on.
+    let base = ["--cpus", "4", "--memory", "8g", "--odoo-version", "18.0", "--format", "conf"];
+    let run = |before: &[&str], after: &[&str], env: Option<(&str, &str)>| {
+        let args: Vec<&str> = [before, &["plan"], &base, after].concat();
+        let out = sizer(&args, env);
+        assert_eq!(out.0, Some(0), "{args:?}: {}", out.2);
+        out
+    };
+    let plain = run(&[], &[], None);
+    for global in [
+        &["--quiet"][..],
+        &["--log-format", "json"],
+        &["--color", "always"],
+        &["-v"],
+        &["-vv"],
+    ] {
+        let after = run(&[], global, None);
+        assert_ne!(after, plain, "{global:?} changes nothing: this row cannot fail");
+        assert_eq!(run(global, &[], None), after, "{global:?} before the subcommand");
+    }
+    assert_eq!(run(&["-v"], &["-v"], None), run(&[], &["-vv"], None));
+    assert_eq!(run(&["-q"], &["-v"], None), run(&[], &["-q", "-v"], None));
+    let json = run(&[], &["--log-format", "json"], None);
+    let text = run(&[], &["--log-format", "text"], None);
+    assert_ne!(json, text);
+    assert_eq!(run(&["--log-format", "text"], &["--log-format", "json"], None), json);
+    assert_eq!(run(&["--log-format", "json"], &["--log-format", "text"], None), text);
+    let env = Some(("ODOO_SIZER_LOG_FORMAT", "json"));
+    assert_eq!(run(&[], &[], env), json);
+    assert_eq!(run(&["--log-format", "text"], &[], env), text);
+    assert_eq!(run(&[], &["--log-format", "text"], env), text);
+}

@@ -19,13 +19,13 @@ use clap::ArgMatches;
 pub fn run(cli: Cli, sources: &ArgSources) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Detect(args) => detect::run(&args, sources, &mut out),
-        Command::Plan(args) => plan::run(&args, sources, &mut out),
-        Command::Apply(args) => apply::run(&args, sources, &mut out),
-        Command::Init(args) => init::run(&args, sources, cli.global.quiet),
-        Command::Lint(args) => lint::run(&args, sources, &mut out),
-        Command::Inspect(args) => inspect::run(&args, sources, &mut out),
-        Command::Watch(args) => watch::run(&args, sources),
+        Command::Detect(sub) => detect::run(&sub.args, sources, &mut out),
+        Command::Plan(sub) => plan::run(&sub.args, sources, &mut out),
+        Command::Apply(sub) => apply::run(&sub.args, sources, &mut out),
+        Command::Init(sub) => init::run(&sub.args, sources, cli.global.quiet),
+        Command::Lint(sub) => lint::run(&sub.args, sources, &mut out),
+        Command::Inspect(sub) => inspect::run(&sub.args, sources, &mut out),
+        Command::Watch(sub) => watch::run(&sub.args, sources),
     }
 }
 
@@ -36,17 +36,28 @@ pub fn run(cli: Cli, sources: &ArgSources) -> Result<Exit> {
 pub struct ArgSources(Vec<(String, ValueSource)>);
 
 impl ArgSources {
-    /// The sources of the subcommand's own arguments (the global ones are propagated into them).
+    /// The sources of the subcommand's own arguments (the global options written after its name
+    /// included).
     pub fn of(matches: &ArgMatches) -> ArgSources {
-        let sub = matches.subcommand().map_or(matches, |(_, m)| m);
+        ArgSources::top_level(matches.subcommand().map_or(matches, |(_, m)| m))
+    }
+
+    /// The sources of the arguments written before the subcommand's name (the global options).
+    pub fn top_level(matches: &ArgMatches) -> ArgSources {
         ArgSources(
-            sub.ids()
+            matches
+                .ids()
                 .filter_map(|id| {
-                    let source = sub.value_source(id.as_str())?;
+                    let source = matches.value_source(id.as_str())?;
                     (source != ValueSource::DefaultValue).then(|| (id.as_str().to_string(), source))
                 })
                 .collect(),
         )
+    }
+
+    /// True when argument `id` was given on the command line.
+    pub fn on_command_line(&self, id: &str) -> bool {
+        self.get(id) == Some(ValueSource::CommandLine)
     }
 
     fn get(&self, id: &str) -> Option<ValueSource> {
