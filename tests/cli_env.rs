@@ -313,7 +313,16 @@ fn sizer(args: &[&str], env: Option<(&str, &str)>) -> (Option<i32>, String, Stri
 #[test]
 fn global_options_act_the_same_before_and_after_the_subcommand() {
     // `--format conf` logs the plan's warnings on stderr, which the global options act on.
-    let base = ["--cpus", "4", "--memory", "8g", "--odoo-version", "18.0", "--format", "conf"];
+    let base = [
+        "--cpus",
+        "4",
+        "--memory",
+        "8g",
+        "--odoo-version",
+        "18.0",
+        "--format",
+        "conf",
+    ];
     let run = |before: &[&str], after: &[&str], env: Option<(&str, &str)>| {
         let args: Vec<&str> = [before, &["plan"], &base, after].concat();
         let out = sizer(&args, env);
@@ -337,8 +346,14 @@ fn global_options_act_the_same_before_and_after_the_subcommand() {
     let json = run(&[], &["--log-format", "json"], None);
     let text = run(&[], &["--log-format", "text"], None);
     assert_ne!(json, text);
-    assert_eq!(run(&["--log-format", "text"], &["--log-format", "json"], None), json);
-    assert_eq!(run(&["--log-format", "json"], &["--log-format", "text"], None), text);
+    assert_eq!(
+        run(&["--log-format", "text"], &["--log-format", "json"], None),
+        json
+    );
+    assert_eq!(
+        run(&["--log-format", "json"], &["--log-format", "text"], None),
+        text
+    );
     let env = Some(("ODOO_SIZER_LOG_FORMAT", "json"));
     assert_eq!(run(&[], &[], env), json);
     assert_eq!(run(&["--log-format", "text"], &[], env), text);
