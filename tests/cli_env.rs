@@ -104,19 +104,15 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/cgroup/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Explicit limits and version for `plan`, so that nothing depends on the machine.
+const FIXED: [&str; 6] = ["--cpus", "4", "--memory", "8g", "--odoo-version", "18.0"];
+
 /// Exit code, stdout and stderr of `odoo-sizer plan ARGS` with only `env` set.
 fn plan(args: &[String], env: Option<(&str, &str)>) -> (Option<i32>, String, String) {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("odoo-sizer"));
-    cmd.env_clear().arg("plan").args(args);
-    if let Some((name, value)) = env {
-        cmd.env(name, value);
-    }
-    let out = cmd.output().expect("run odoo-sizer");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args: Vec<&str> = std::iter::once("plan")
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    sizer(&args, env)
 }
 
 /// One row: the variable, its value, the flag form of the same value, the base options the row replaces,
@@ -144,17 +140,8 @@ fn every_plan_flag_s_env_var_gives_the_same_plan_as_the_flag() {
     )
     .expect("write");
     let conf = conf.display().to_string();
-    // The base: explicit limits, version and format, so nothing depends on the machine.
-    let base = strings(&[
-        "--cpus",
-        "4",
-        "--memory",
-        "8g",
-        "--odoo-version",
-        "18.0",
-        "--format",
-        "json",
-    ]);
+    // The base: explicit limits, version and format.
+    let base = strings(&[&FIXED[..], &["--format", "json"]].concat());
     let case = |env, value: &str, flag: &[&str]| Case {
         env,
         value: value.to_string(),
@@ -313,16 +300,7 @@ fn sizer(args: &[&str], env: Option<(&str, &str)>) -> (Option<i32>, String, Stri
 #[test]
 fn global_options_act_the_same_before_and_after_the_subcommand() {
     // `--format conf` logs the plan's warnings on stderr, which the global options act on.
-    let base = [
-        "--cpus",
-        "4",
-        "--memory",
-        "8g",
-        "--odoo-version",
-        "18.0",
-        "--format",
-        "conf",
-    ];
+    let base = [&FIXED[..], &["--format", "conf"]].concat();
     let run = |before: &[&str], after: &[&str], env: Option<(&str, &str)>| {
         let args: Vec<&str> = [before, &["plan"], &base, after].concat();
         let out = sizer(&args, env);
