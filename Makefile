@@ -13,7 +13,7 @@ LLVM_PROFDATA = $(shell rustc --print sysroot)/lib/rustlib/$(TARGET)/bin/llvm-pr
 LLVM_STRIP = $(dir $(LLVM_PROFDATA))llvm-strip
 LLVM_NM = $(dir $(LLVM_PROFDATA))llvm-nm
 # Installs Debian packages (root, or sudo): $(call apt_install,PACKAGES).
-apt_install = { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null; }
+apt_install = { echo "installing: $(1)"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1); }
 TEST_IMAGE ?= odoo-sizer-test:dev
 TEST_ODOO_IMAGE ?= odoo-sizer-test-odoo:dev
 TEST_POSTGRES_IMAGE ?= odoo-sizer-test-postgres:dev
@@ -170,17 +170,11 @@ test-postgres-image: deps
 ## Installs what the tests need when it is missing (fresh machines of this kind have apt and root).
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	if [ -n "$$missing" ]; then $(call apt_install,$$missing); fi
 	@command -v python3 >/dev/null || { echo "python3 is required by the differential tests"; exit 1; }
 	@# a Compose tool for tests/compose_examples.rs: docker compose (v2), else Debian's docker-compose
 	@if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then \
-		echo "installing: docker-compose"; \
-		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends docker-compose; \
+		$(call apt_install,--no-install-recommends docker-compose); \
 	fi
 
 validators:

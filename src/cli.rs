@@ -69,7 +69,7 @@ pub struct Cli {
 /// into every subcommand at every start (7 subcommands x 4 options, ~35 KB and ~40 k instructions of an
 /// `apply` that uses one of them; BENCHMARKS.md, "Fourth round"), whereas a subcommand's own options are
 /// only built when it runs (`defer`). [`Cli::effective_global`] merges the two places.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// More detail on stderr (-v info, -vv debug, -vvv trace)
     #[arg(short, long, action = ArgAction::Count)]
