@@ -65,11 +65,23 @@ impl fmt::Display for Refused {
     }
 }
 
+/// The file's bytes as read, kept without a copy where the document still holds them.
+#[derive(Debug, Clone)]
+enum Original {
+    /// The file does not exist (it will be created).
+    Missing,
+    /// The bytes of the document that was read: `Prepared::doc` before the edit, taken over by
+    /// [`Outcome`] when the edit changed something, else the outcome's document itself.
+    InDocument,
+    /// A copy, made only when `--fix` changed the document before the edit.
+    Copy(Vec<u8>),
+}
+
 /// A document checked and ready for the plan.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// The bytes as read (`None`: the file does not exist and will be created).
-    pub original: Option<Vec<u8>>,
+    /// The bytes as read.
+    original: Original,
     doc: Document,
     version: OdooVersion,
     /// What `--fix` changed.
@@ -81,7 +93,10 @@ pub struct Prepared {
 /// The result of applying a plan.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub original: Option<Vec<u8>>,
+    /// The bytes as read (`None`: the file did not exist).
+    original: Option<Vec<u8>>,
+    /// True when the file existed and the edit changed nothing: the original is `document`'s bytes.
+    unchanged: bool,
     pub document: Document,
     /// `--fix` repairs first, then the plan's settings, in order.
     pub changes: Vec<Change>,
@@ -94,10 +109,19 @@ impl Outcome {
         self.document.render()
     }
 
+    /// The file's bytes as read (`None`: the file did not exist).
+    pub fn original(&self) -> Option<&[u8]> {
+        match (&self.original, self.unchanged) {
+            (Some(before), _) => Some(before),
+            (None, true) => Some(self.document.as_bytes()),
+            (None, false) => None,
+        }
+    }
+
     /// True when writing would change the file (or create it).
     pub fn changed(&self) -> bool {
-        match &self.original {
-            Some(before) => before[..] != *self.document.as_bytes(),
+        match self.original() {
+            Some(before) => before != self.document.as_bytes(),
             None => true,
         }
     }
@@ -105,8 +129,7 @@ impl Outcome {
     /// A unified diff from the original to the result with secret values masked on both sides.
     pub fn masked_diff(&self, name: &str) -> String {
         let before = self
-            .original
-            .as_deref()
+            .original()
             .map(|b| Document::parse(b).masked())
             .unwrap_or_default();
         let after = self.document.masked();
@@ -150,10 +173,18 @@ impl Prepared {
             });
         }
         let mut fixes = Vec::new();
+        let mut kept = match original {
+            Some(_) => Original::InDocument,
+            None => Original::Missing,
+        };
         if fix {
+            let before = doc.as_bytes().to_vec();
             fixes = fix_inline_comments(&mut doc).map_err(|e| Refused {
                 refusals: vec![edit_refusal(e)],
             })?;
+            if !fixes.is_empty() && original.is_some() {
+                kept = Original::Copy(before);
+            }
         }
         let report = lint::lint(&doc, &lint::Context::new(version));
         let refusals = refusals(&report);
@@ -171,7 +202,7 @@ impl Prepared {
             })
             .collect();
         Ok(Prepared {
-            original: original.map(<[u8]>::to_vec),
+            original: kept,
             doc,
             version,
             fixes,
@@ -199,18 +230,30 @@ impl Prepared {
 
     /// Writes exactly the plan's settings into `[options]`.
     pub fn apply(self, plan: &Plan) -> Result<Outcome, Refused> {
-        let mut doc = self.doc;
         let rendered: Vec<(&str, String)> = plan.settings.iter().map(|s| (s.key, s.value.render())).collect();
-        let changes = doc
-            .set_many(OPTIONS, rendered.iter().map(|(k, v)| (*k, v.as_str())))
+        let edited = self
+            .doc
+            .edited_many(OPTIONS, rendered.iter().map(|(k, v)| (*k, v.as_str())))
             .map_err(|e| Refused {
                 refusals: vec![edit_refusal(e)],
             })?;
+        let (document, changes, before) = match edited {
+            // The document that was read gives its bytes to the outcome (no copy).
+            Some((document, changes)) => (document, changes, Some(self.doc.into_bytes())),
+            None => (self.doc, Vec::new(), None),
+        };
+        let (original, unchanged) = match (self.original, before) {
+            (Original::Missing, _) => (None, false),
+            (Original::Copy(bytes), _) => (Some(bytes), false),
+            (Original::InDocument, Some(bytes)) => (Some(bytes), false),
+            (Original::InDocument, None) => (None, true),
+        };
         let mut all = self.fixes;
         all.extend(changes);
         Ok(Outcome {
-            original: self.original,
-            document: doc,
+            original,
+            unchanged,
+            document,
             changes: all,
             warnings: self.warnings,
         })

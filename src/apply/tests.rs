@@ -196,3 +196,37 @@ fn find_nul_finds_the_first_nul_byte() {
     assert_eq!(super::find_nul(&long), Some(517));
     assert_eq!(super::find_nul(&long[518..]), Some(482));
 }
+
+#[test]
+fn the_original_is_the_bytes_as_read_in_every_case() {
+    // Edited: the bytes that were read, not the result.
+    let read = fixture("official-18.0.conf");
+    let edited = sized(Some(&read), OdooVersion::V18, false).expect("edited");
+    assert_eq!(edited.original(), Some(&read[..]));
+    assert_ne!(edited.document.as_bytes(), &read[..]);
+    // Already sized: nothing changed, the original is the document's bytes.
+    let result = edited.bytes();
+    let again = sized(Some(&result), OdooVersion::V18, false).expect("again");
+    assert_eq!(again.original(), Some(&result[..]));
+    assert!(!again.changed());
+    // --fix changed the document before the plan: the original is still the file as read, also when the
+    // plan itself then changes nothing.
+    let commented = b"[options]\nworkers = 4 ; four\n";
+    let fixed = sized(Some(commented), OdooVersion::V16, true).expect("fixed");
+    assert_eq!(fixed.original(), Some(&commented[..]));
+    assert!(fixed.changed());
+    let mut already_sized = sized(None, OdooVersion::V16, false).expect("created").bytes();
+    already_sized.extend_from_slice(b"log_level = info ; chatty\n");
+    let only_fixed = sized(Some(&already_sized), OdooVersion::V16, true).expect("only fixed");
+    assert!(
+        only_fixed.changes.iter().all(|c| c.key == "log_level"),
+        "{:?}",
+        only_fixed.changes
+    );
+    assert_eq!(only_fixed.original(), Some(&already_sized[..]));
+    assert!(only_fixed.changed());
+    // A missing file has no original.
+    let created = sized(None, OdooVersion::V18, false).expect("created");
+    assert_eq!(created.original(), None);
+    assert!(created.changed());
+}

@@ -797,6 +797,14 @@ impl Document {
         self.src.to_vec()
     }
 
+    /// The document's bytes, taken over (its records are freed).
+    pub fn into_bytes(self) -> Vec<u8> {
+        match self.src {
+            Source::Text(text) => text.into_bytes(),
+            Source::Bytes(bytes) => bytes,
+        }
+    }
+
     /// The document's bytes without copying.
     pub fn as_bytes(&self) -> &[u8] {
         &self.src

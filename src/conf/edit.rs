@@ -405,6 +405,28 @@ impl Document {
         K: AsRef<str>,
         V: AsRef<str>,
     {
+        match self.edited_many(section, settings)? {
+            Some((edited, changes)) => {
+                *self = edited;
+                Ok(changes)
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// [`Document::set_many`] that leaves this document as it is: the edited document and the changes, or
+    /// `None` when every key already has its value. For a caller that needs the bytes before the edit too
+    /// (`apply`'s diff), without copying them.
+    pub fn edited_many<I, K, V>(
+        &self,
+        section: &str,
+        settings: I,
+    ) -> Result<Option<(Document, Vec<Change>)>, EditError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
         let settings: Vec<(String, String)> = settings
             .into_iter()
             .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
@@ -503,16 +525,15 @@ impl Document {
             }
         }
         if plan.changes.is_empty() {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let (bytes, lines) = plan.render(self);
         let edited = Document::parse_owned(bytes);
         check_line_count(&edited, lines)?;
         verify(self, &edited, section, &settings, created)?;
-        *self = edited;
         let mut changes = plan.changes;
         changes.sort_by_key(|c| c.after);
-        Ok(changes)
+        Ok(Some((edited, changes)))
     }
 
     /// The entry line `idx` with its value replaced, everything else on the line kept.
