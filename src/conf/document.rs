@@ -456,27 +456,10 @@ fn piece<'a>(text: Option<&'a str>, src: &'a [u8], start: usize, end: usize) -> 
     }
 }
 
-/// The index of the first `\n` or `\r` in `b`, skipping eight bytes at a time while none of them is one.
+/// The index of the first `\n` or `\r` in `b` (`memchr2`: SIMD, a few instructions per 16 or 32 bytes,
+/// against ~2 per byte for a word-at-a-time loop).
 fn find_line_break(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // True when some byte of `x` is zero (exact as a yes/no answer).
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
-    let mut offset = 0;
-    for chunk in b.chunks_exact(8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(bytes);
-        if has_zero(word ^ (ONES * u64::from(b'\n'))) || has_zero(word ^ (ONES * u64::from(b'\r'))) {
-            break;
-        }
-        offset += 8;
-    }
-    let rest = b.get(offset..)?;
-    rest.iter()
-        .position(|&c| c == b'\n' || c == b'\r')
-        .map(|p| offset + p)
+    memchr::memchr2(b'\n', b'\r', b)
 }
 
 impl Parser {
