@@ -163,13 +163,35 @@ pub(crate) struct Section {
     pub(crate) effective: Vec<usize>,
 }
 
-/// Text that is a slice of the source in the common case, and owned only when Python's view differs from
-/// the bytes (a lower-cased key, a value joined from continuation lines, invalid UTF-8 decoded lossily).
-#[derive(Debug, Clone)]
-pub(crate) enum Text {
-    /// A byte range of the source that is valid UTF-8.
-    Span(Idx, Idx),
-    Owned(String),
+/// An entry's key or value as Python sees it is a slice of the source in the common case; it is owned (an
+/// index into [`Document`]'s `owned` texts) only when Python's view differs from the bytes: a lower-cased
+/// key, a value joined from continuation lines, invalid UTF-8 decoded lossily. `SPAN`: the slice.
+const SPAN: Idx = Idx::MAX;
+
+/// What an entry's text is read from.
+#[derive(Clone, Copy)]
+struct Texts<'a> {
+    src: &'a Source,
+    owned: &'a [String],
+}
+
+impl<'a> Texts<'a> {
+    fn text(&self, owned: Idx, start: usize, end: usize) -> &'a str {
+        match self.owned.get(owned as usize) {
+            Some(text) => text,
+            None => self.src.str_at(start, end).unwrap_or_default(),
+        }
+    }
+
+    /// The key as Python sees it (rstripped, lower-cased).
+    fn key(&self, e: &Entry) -> &'a str {
+        self.text(e.key_text, e.key_start(), e.key_end())
+    }
+
+    /// The value as Python returns it (continuations joined, right-stripped).
+    fn value(&self, e: &Entry) -> &'a str {
+        self.text(e.value_text, e.value_start(), e.value_end())
+    }
 }
 
 /// FNV-1a over the key bytes: keys are short, and parsing must not be dominated by SipHash.
@@ -262,13 +284,6 @@ impl std::ops::Deref for Source {
     }
 }
 
-fn text_of<'a>(src: &'a Source, t: &'a Text) -> &'a str {
-    match t {
-        Text::Span(s, e) => src.str_at(*s as usize, *e as usize).unwrap_or_default(),
-        Text::Owned(s) => s,
-    }
-}
-
 /// Index of every section's keys: the hash of (section id, key) → the key's slot in that section's
 /// `effective`. One map for the whole document, sized from the file's length, instead of one growing map
 /// per section. Keys are compared on lookup, so a hash collision only costs a linear scan.
@@ -282,7 +297,7 @@ fn slot_key(sid: usize, hash: u64) -> u64 {
 /// The parts of a document a key lookup needs (borrowed apart, so that parsing can look up while it
 /// adds to the sections).
 struct Lookup<'a> {
-    src: &'a Source,
+    texts: Texts<'a>,
     entries: &'a [Entry],
     slots: &'a Slots,
 }
@@ -300,7 +315,7 @@ impl Lookup<'_> {
                 .effective
                 .get(slot)
                 .and_then(|&e| self.entries.get(e))
-                .map(|e| text_of(self.src, &e.key))
+                .map(|e| self.texts.key(e))
         };
         let slot = *self.slots.get(&slot_key(sid, hash))?;
         if key_of(slot) == Some(key) {
@@ -316,17 +331,17 @@ pub(crate) struct Entry {
     line: Idx,
     /// Last line holding a part of the value (the entry line itself, or its last continuation line).
     last_line: Idx,
-    /// The key as Python sees it (rstripped, lower-cased).
-    pub(crate) key: Text,
+    /// The key as Python sees it: `SPAN` (`key_start..key_end`) or an index into `Document::owned`.
+    key_text: Idx,
     key_start: Idx,
     key_end: Idx,
     delim: Idx,
     /// The value's text on the entry line, stripped.
     value_start: Idx,
     value_end: Idx,
-    /// The value as Python returns it (continuations joined, right-stripped).
-    pub(crate) value: Text,
-    continuation: Vec<Idx>,
+    /// The value as Python returns it (continuations joined, right-stripped): `SPAN`
+    /// (`value_start..value_end`) or an index into `Document::owned`.
+    value_text: Idx,
     /// Python keeps this entry's value for its key (false for an earlier duplicate, and for an entry
     /// before any header); set once the whole file is parsed.
     effective: bool,
@@ -369,9 +384,9 @@ impl Entry {
         self.value_end as usize
     }
 
-    /// Indices of the lines Python appends to the value.
-    pub(crate) fn continuation(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
-        self.continuation.iter().map(|&l| l as usize)
+    /// True when Python appends indented lines to the value (only they move `last_line`).
+    pub(crate) fn has_continuation(&self) -> bool {
+        self.last_line != self.line
     }
 }
 
@@ -385,6 +400,8 @@ pub struct Document {
     section_index: HashMap<String, usize, BuildHasherDefault<Fnv>>,
     slots: Slots,
     pub(crate) entries: Vec<Entry>,
+    /// The entries' keys and values that are not slices of the source (see `SPAN`).
+    owned: Vec<String>,
     issues: Vec<Issue>,
     /// Where CPython's decoder fails on this file, when it is not valid UTF-8.
     decode_error: Option<DecodeError>,
@@ -503,20 +520,24 @@ impl Parser {
             Some(_) => match self.cur_entry {
                 Some(e) if indent > self.indent_level => {
                     let part = piece(src.text(), src, text_start, text_end);
+                    let owned = &mut self.doc.owned;
                     if let Some(entry) = self.doc.entries.get_mut(e) {
-                        let mut value = match std::mem::replace(&mut entry.value, Text::Owned(String::new()))
-                        {
-                            Text::Owned(v) => v,
-                            span => text_of(src, &span).to_string(),
-                        };
-                        for _ in 0..=self.pending_blank {
-                            value.push('\n');
+                        if owned.get(entry.value_text as usize).is_none() {
+                            // The first continuation: the value becomes owned text.
+                            let first = src
+                                .str_at(entry.value_start(), entry.value_end())
+                                .unwrap_or_default();
+                            entry.value_text = idx_of(owned.len());
+                            owned.push(first.to_string());
                         }
-                        value.push_str(&part);
-                        entry.value = Text::Owned(value);
+                        if let Some(value) = owned.get_mut(entry.value_text as usize) {
+                            for _ in 0..=self.pending_blank {
+                                value.push('\n');
+                            }
+                            value.push_str(&part);
+                        }
                         self.pending_blank = 0;
                         entry.last_line = idx_of(idx);
-                        entry.continuation.push(idx_of(idx));
                     }
                     line.kind = Kind::Continuation(idx_of(e));
                 }
@@ -563,20 +584,9 @@ impl Parser {
         let value_start = pychar::lstrip(src, delim + 1, te);
         let raw_key = piece(src.text(), src, ts, key_end);
         let lowered = pychar::lower(&raw_key);
-        let key = match (utf8, &lowered) {
-            (true, Cow::Borrowed(_)) => Text::Span(idx_of(ts), idx_of(key_end)),
-            (_, lowered) => Text::Owned(lowered.to_string()),
-        };
-        let value = if utf8 {
-            Text::Span(idx_of(value_start), idx_of(te))
-        } else {
-            Text::Owned(lossy(src.get(value_start..te).unwrap_or_default()).into_owned())
-        };
-        // The key's text as stored (a span of a valid line is `raw_key` itself: no second decoding).
-        let key_str: &str = match &key {
-            Text::Span(..) => &raw_key,
-            Text::Owned(owned) => owned,
-        };
+        // A span of a valid line that lower-casing leaves alone is stored as the span; else owned.
+        let key_is_span = utf8 && matches!(lowered, Cow::Borrowed(_));
+        let key_str: &str = &lowered;
         let empty_key = key_str.is_empty();
         let eid = self.doc.entries.len();
         if in_section && empty_key {
@@ -589,8 +599,12 @@ impl Parser {
             if let Some(section) = self.doc.sections.get_mut(sid) {
                 section.entries.push(eid);
                 let hash = key_hash(key_str);
-                let lookup = Lookup {
+                let texts = Texts {
                     src,
+                    owned: &self.doc.owned,
+                };
+                let lookup = Lookup {
+                    texts,
                     entries: &self.doc.entries,
                     slots: &self.doc.slots,
                 };
@@ -602,7 +616,7 @@ impl Parser {
                             .entries
                             .iter()
                             .filter_map(|&e| self.doc.entries.get(e))
-                            .find(|e| text_of(src, &e.key) == key_str)
+                            .find(|e| texts.key(e) == key_str)
                             .map_or(idx + 1, |e| e.line() + 1);
                         self.doc.issues.push(Issue {
                             line: idx + 1,
@@ -628,18 +642,30 @@ impl Parser {
         }
         self.cur_entry = if empty_key { None } else { Some(eid) };
         self.pending_blank = 0;
+        let owned = &mut self.doc.owned;
+        let key_text = if key_is_span {
+            SPAN
+        } else {
+            owned.push(lowered.into_owned());
+            idx_of(owned.len() - 1)
+        };
+        let value_text = if utf8 {
+            SPAN
+        } else {
+            owned.push(lossy(src.get(value_start..te).unwrap_or_default()).into_owned());
+            idx_of(owned.len() - 1)
+        };
         self.doc.entries.push(Entry {
             section: self.cur_section.map(idx_of),
             line: idx_of(idx),
             last_line: idx_of(idx),
-            key,
+            key_text,
             key_start: idx_of(ts),
             key_end: idx_of(key_end),
             delim: idx_of(delim),
             value_start: idx_of(value_start),
             value_end: idx_of(te),
-            value,
-            continuation: Vec::new(),
+            value_text,
             effective: false,
         });
         Kind::Entry(idx_of(eid))
@@ -718,6 +744,7 @@ impl Document {
                 section_index: HashMap::default(),
                 slots: Slots::with_capacity_and_hasher(room / 64 + 1, BuildHasherDefault::default()),
                 entries: Vec::with_capacity(room / 64 + 1),
+                owned: Vec::new(),
                 issues: Vec::new(),
                 decode_error: None,
             },
@@ -762,14 +789,12 @@ impl Document {
                 entry.effective = true;
             }
         }
-        for entry in &mut doc.entries {
-            // Python's final `rstrip()`: parts are stripped already, but stay exact for lossy text too.
-            match &mut entry.value {
-                Text::Owned(v) => {
-                    let kept = v.trim_end_matches(pychar::is_space).len();
-                    v.truncate(kept);
-                }
-                Text::Span(s, e) => *e = idx_of(pychar::rstrip(&doc.src, *s as usize, *e as usize)),
+        // Python's final `rstrip()`. A span value ends where its line's stripped text ends, so it is
+        // stripped already; joined and lossy values are stripped here.
+        for entry in &doc.entries {
+            if let Some(v) = doc.owned.get_mut(entry.value_text as usize) {
+                let kept = v.trim_end_matches(pychar::is_space).len();
+                v.truncate(kept);
             }
         }
         doc
@@ -946,9 +971,16 @@ impl Document {
         self.section_index.get(name).copied()
     }
 
+    fn texts(&self) -> Texts<'_> {
+        Texts {
+            src: &self.src,
+            owned: &self.owned,
+        }
+    }
+
     fn lookup(&self) -> Lookup<'_> {
         Lookup {
-            src: &self.src,
+            texts: self.texts(),
             entries: &self.entries,
             slots: &self.slots,
         }
@@ -959,7 +991,7 @@ impl Document {
             .effective
             .iter()
             .filter_map(|&e| self.entries.get(e))
-            .map(|e| (text_of(&self.src, &e.key), text_of(&self.src, &e.value)))
+            .map(move |e| (self.texts().key(e), self.texts().value(e)))
     }
 
     /// The keys of `[DEFAULT]` (`RawConfigParser.defaults()`), empty when there is none.
@@ -1243,7 +1275,7 @@ impl<'a> EntryRef<'a> {
 
     /// The key as Python sees it (rstripped, lower-cased).
     pub fn key(&self) -> &'a str {
-        self.raw().map_or("", |e| text_of(&self.doc.src, &e.key))
+        self.raw().map_or("", |e| self.doc.texts().key(e))
     }
 
     /// The key as written in the file.
@@ -1260,7 +1292,7 @@ impl<'a> EntryRef<'a> {
 
     /// The value as Python reads it (continuation lines joined with `\n`). May be a secret.
     pub fn value(&self) -> &'a str {
-        self.raw().map_or("", |e| text_of(&self.doc.src, &e.value))
+        self.raw().map_or("", |e| self.doc.texts().value(e))
     }
 
     /// The value's bytes on the entry line, stripped (without continuation lines).
@@ -1300,13 +1332,22 @@ impl<'a> EntryRef<'a> {
 
     /// 1-based lines whose text Python appends to this value (blank and comment lines not included).
     pub fn continuation_lines(&self) -> Vec<usize> {
-        self.raw()
-            .map(|e| e.continuation().map(|l| l + 1).collect())
-            .unwrap_or_default()
+        let Some(e) = self.raw() else {
+            return Vec::new();
+        };
+        // Between the key's line and the last continuation line, the lines Python appended (not the blank
+        // and comment lines among them).
+        (e.line() + 1..=e.last_line())
+            .filter(|&l| {
+                matches!(self.doc.lines.get(l).map(|line| line.kind),
+                    Some(Kind::Continuation(c)) if c as usize == self.id)
+            })
+            .map(|l| l + 1)
+            .collect()
     }
 
     pub fn has_continuation(&self) -> bool {
-        self.raw().is_some_and(|e| !e.continuation.is_empty())
+        self.raw().is_some_and(Entry::has_continuation)
     }
 
     /// Leading whitespace of the key line, in code points.
@@ -1403,11 +1444,9 @@ mod tests {
     #[test]
     fn record_sizes() {
         assert_eq!(std::mem::size_of::<Line>(), 40);
-        assert!(
-            std::mem::size_of::<Entry>() <= 112,
-            "{}",
-            std::mem::size_of::<Entry>()
-        );
+        // Offsets only: the rare owned texts are in `Document::owned`, continuation lines are found from the
+        // line records (112 bytes before).
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
     }
 
     #[test]
