@@ -1046,6 +1046,20 @@ impl Document {
         self.section(section).into_iter().flat_map(move |s| self.pairs(s))
     }
 
+    /// A lookup of the section's own values by key as Python stores it (lower-cased already: no case
+    /// mapping per call); `None` when the section does not exist.
+    pub(crate) fn own_lookup<'a>(&'a self, section: &str) -> Option<impl Fn(&str) -> Option<&'a str> + 'a> {
+        let sid = self.section_id(section)?;
+        let s = self.sections.get(sid)?;
+        let lookup = self.lookup();
+        let texts = self.texts();
+        Some(move |key: &str| {
+            let slot = lookup.slot(sid, s, key)?;
+            let id = *s.effective.get(slot)?;
+            self.entries.get(id).map(|e| texts.value(e))
+        })
+    }
+
     /// The section's own keys, without inheritance (`parser._sections[section]`).
     pub fn own_values(&self, section: &str) -> Option<Values> {
         let own = self.section(section)?;

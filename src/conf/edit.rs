@@ -861,33 +861,32 @@ fn verify(
     names.push(DEFAULT_SECTION);
     for name in names {
         if name == section {
-            // Key-sorted pairs compare like maps: a section's keys are unique (one per slot), and so are
-            // the edit's keys (checked by set_many).
-            let by_key = |a: &(&str, &str), b: &(&str, &str)| a.0.cmp(b.0);
-            let mut want_sorted: Vec<(&str, &str)> = before.own_pairs(name).collect();
-            want_sorted.sort_unstable_by(by_key);
-            for (k, v) in expected {
-                match want_sorted.binary_search_by(|(key, _)| (*key).cmp(k.as_str())) {
-                    Ok(i) => {
-                        if let Some(pair) = want_sorted.get_mut(i) {
-                            pair.1 = v;
-                        }
-                    }
-                    Err(i) => want_sorted.insert(i, (k, v)),
+            // Compared as maps, through the documents' key indexes (no sorting): every key Python reads
+            // after the edit has the edit's value, else the value it had before, and no key is missing.
+            // A section's keys are unique, and so are the edit's (checked by set_many).
+            let edit_value = |k: &str| expected.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+            let before_lookup = before.own_lookup(name);
+            let before_value = |k: &str| before_lookup.as_ref().and_then(|get| get(k));
+            let want = |k: &str| edit_value(k).or_else(|| before_value(k));
+            let mut differ: BTreeSet<&str> = BTreeSet::new();
+            let mut read = 0;
+            for (k, v) in after.own_pairs(name) {
+                read += 1;
+                if want(k) != Some(v) {
+                    differ.insert(k);
                 }
             }
-            let mut got_sorted: Vec<(&str, &str)> = after.own_pairs(name).collect();
-            got_sorted.sort_unstable_by(by_key);
-            if got_sorted != want_sorted {
-                let want: BTreeMap<&str, &str> = want_sorted.into_iter().collect();
-                let got: BTreeMap<&str, &str> = got_sorted.into_iter().collect();
-                let differ: Vec<&&str> = want
-                    .keys()
-                    .chain(got.keys())
-                    .filter(|k| want.get(*k) != got.get(*k))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
+            let added = expected.iter().filter(|(k, _)| before_value(k).is_none()).count();
+            if !differ.is_empty() || read != before.own_pairs(name).count() + added {
+                // Some key may be gone too (an extra key and a missing one keep the count): name them.
+                let gone = before
+                    .own_pairs(name)
+                    .map(|(k, _)| k)
+                    .chain(expected.iter().map(|(k, _)| k.as_str()))
+                    .filter(|k| after.own_lookup(name).and_then(|get| get(k)).is_none());
+                differ.extend(gone);
+            }
+            if !differ.is_empty() {
                 return Err(EditError::Verification(format!(
                     "after the edit Python would read other values in [{section}] for: {}",
                     differ
@@ -909,6 +908,82 @@ fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `verify` of `after` against `before` with the edit `expected` in [options].
+    fn verified(before: &str, after: &str, expected: &[(&str, &str)]) -> Result<(), String> {
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (before, after) = (
+            Document::parse(before.as_bytes()),
+            Document::parse(after.as_bytes()),
+        );
+        verify(&before, &after, "options", &expected, false).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn verification_accepts_exactly_the_intended_values() {
+        let before = "[options]\nworkers = 2\nlog_level = info\n[x]\na = 1\n";
+        let after = "[options]\nworkers = 4\nlog_level = info\nmax_cron_threads = 1\n[x]\na = 1\n";
+        let edit = [("workers", "4"), ("max_cron_threads", "1")];
+        assert_eq!(verified(before, after, &edit), Ok(()));
+        // Keys in another order are the same map.
+        let reordered = "[options]\nlog_level = info\nmax_cron_threads = 1\nworkers = 4\n[x]\na = 1\n";
+        assert_eq!(verified(before, reordered, &edit), Ok(()));
+    }
+
+    #[test]
+    fn verification_names_what_python_would_read_differently() {
+        let before = "[options]\nworkers = 2\nlog_level = info\n[x]\na = 1\n";
+        let edit = [("workers", "4"), ("max_cron_threads", "1")];
+        let cases = [
+            // A wrong value for an edited key.
+            (
+                "[options]\nworkers = 5\nlog_level = info\nmax_cron_threads = 1\n[x]\na = 1\n",
+                "`workers`",
+            ),
+            // An untouched key lost.
+            (
+                "[options]\nworkers = 4\nmax_cron_threads = 1\n[x]\na = 1\n",
+                "`log_level`",
+            ),
+            // An untouched key changed.
+            (
+                "[options]\nworkers = 4\nlog_level = debug\nmax_cron_threads = 1\n[x]\na = 1\n",
+                "`log_level`",
+            ),
+            // A new key never written.
+            (
+                "[options]\nworkers = 4\nlog_level = info\n[x]\na = 1\n",
+                "`max_cron_threads`",
+            ),
+            // A key nobody asked for, and one missing: the count is the same, both are named.
+            (
+                "[options]\nworkers = 4\nmax_cron_threads = 1\nbogus = 1\n[x]\na = 1\n",
+                "`bogus`, `log_level`",
+            ),
+        ];
+        for (after, named) in cases {
+            let err = verified(before, after, &edit).expect_err(after);
+            assert!(
+                err.contains(&format!("[options] for: {named};")),
+                "{after:?}: {err}"
+            );
+        }
+        let other = verified(
+            before,
+            "[options]\nworkers = 4\nlog_level = info\nmax_cron_threads = 1\n[x]\na = 2\n",
+            &edit,
+        );
+        assert!(other.is_err_and(|e| e.contains("change values in [x]")));
+        let sections = verified(
+            before,
+            "[options]\nworkers = 4\nlog_level = info\nmax_cron_threads = 1\n",
+            &edit,
+        );
+        assert!(sections.is_err_and(|e| e.contains("list of sections")));
+    }
 
     fn edit(text: &str, settings: &[(&str, &str)]) -> (String, Vec<Change>) {
         let mut d = Document::parse(text.as_bytes());
