@@ -1389,8 +1389,9 @@ impl<'a> EntryRef<'a> {
         let src = &self.doc.src;
         let mut i = e.value_start() + 1;
         while i < e.value_end() {
-            let c = *src.get(i)?;
-            if (c == b';' || c == b'#') && pychar::space_len_before(src, i) > 0 {
+            // Only a `;` or `#` can start a comment: jump to the next one (most values have none).
+            i += memchr::memchr2(b';', b'#', src.get(i..e.value_end())?)?;
+            if pychar::space_len_before(src, i) > 0 {
                 let value_end = pychar::rstrip(src, e.value_start(), i);
                 return Some(InlineComment {
                     line: e.line() + 1,

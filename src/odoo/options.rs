@@ -353,7 +353,12 @@ impl OptionSpec {
 
 /// The table entry for `key` (lower-case, as configparser stores it), whatever the version.
 pub fn spec(key: &str) -> Option<&'static OptionSpec> {
-    OPTIONS.iter().find(|o| o.key == key)
+    // Length and first byte before the bytes: a call to `bcmp` for each of the ~20 keys of the same length
+    // was most of a lookup, and `lint` looks up every key of the file.
+    let first = key.as_bytes().first();
+    OPTIONS
+        .iter()
+        .find(|o| o.key.len() == key.len() && o.key.as_bytes().first() == first && o.key == key)
 }
 
 /// What `key` means to `version`.
