@@ -55,7 +55,7 @@ fn parse_filtered(content: &str, keep: impl Fn(&str) -> bool) -> (Vec<Mount>, Ve
             continue;
         }
         match Fields::of(raw) {
-            Some(fields) if keep(fields.fs_type()) => mounts.push(fields.to_mount()),
+            Some(fields) if keep(fields.fs_type) => mounts.push(fields.to_mount()),
             Some(_) => {}
             None => bad.push(BadLine {
                 line: index + 1,
@@ -66,47 +66,100 @@ fn parse_filtered(content: &str, keep: impl Fn(&str) -> bool) -> (Vec<Mount>, Ve
     (mounts, bad)
 }
 
-/// The fields of one line of the documented shape, still escaped and borrowed from it.
+/// The non-empty fields of a line, separated by single spaces (what `split(' ')` without the empty
+/// pieces gives), scanned by hand: no vector per line, and the rest of the line stays one slice.
+struct Tokens<'a> {
+    raw: &'a str,
+    pos: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(raw: &'a str) -> Tokens<'a> {
+        Tokens { raw, pos: 0 }
+    }
+
+    /// What follows the fields read so far.
+    fn rest(&self) -> &'a str {
+        self.raw.get(self.pos..).unwrap_or_default()
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.raw.as_bytes();
+        while bytes.get(self.pos) == Some(&b' ') {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        while matches!(bytes.get(self.pos), Some(&b) if b != b' ') {
+            self.pos += 1;
+        }
+        // Spaces are ASCII: both ends are character boundaries.
+        (self.pos > start)
+            .then(|| self.raw.get(start..self.pos))
+            .flatten()
+    }
+}
+
+/// The fields of one line of the documented shape that discovery uses, still escaped and borrowed from it.
 struct Fields<'a> {
-    fields: Vec<&'a str>,
-    /// Index of the `-` that ends the optional fields.
-    separator: usize,
+    root: &'a str,
+    mount_point: &'a str,
+    fs_type: &'a str,
+    source: &'a str,
+    /// Everything after the source: the super options (one field, or several with spaces on WSL).
+    rest: &'a str,
 }
 
 impl<'a> Fields<'a> {
     fn of(raw: &'a str) -> Option<Fields<'a>> {
-        let fields: Vec<&'a str> = raw.split(' ').filter(|f| !f.is_empty()).collect();
-        // At least 6 fixed fields, the separator, then fs type and source.
-        let separator = fields.iter().skip(6).position(|f| *f == "-")? + 6;
-        fields.get(separator + 2)?;
-        let (root, mount_point) = (fields.get(3)?, fields.get(4)?);
+        let mut tokens = Tokens::new(raw);
+        // Six fixed fields (the separator is looked for after them), optional fields up to a lone `-`,
+        // then fs type and source.
+        let _id = tokens.next()?;
+        let _parent = tokens.next()?;
+        let _dev = tokens.next()?;
+        let root = tokens.next()?;
+        let mount_point = tokens.next()?;
+        let _options = tokens.next()?;
+        while tokens.next()? != "-" {}
+        let fs_type = tokens.next()?;
+        let source = tokens.next()?;
         // The root is a path for most file systems but not all (`net:[4026531833]` for nsfs mounts).
-        if root.is_empty() || !mount_point.starts_with('/') {
+        if !mount_point.starts_with('/') {
             return None;
         }
-        Some(Fields { fields, separator })
-    }
-
-    fn field(&self, index: usize) -> &'a str {
-        self.fields.get(index).copied().unwrap_or_default()
-    }
-
-    fn fs_type(&self) -> &'a str {
-        self.field(self.separator + 1)
+        Some(Fields {
+            root,
+            mount_point,
+            fs_type,
+            source,
+            rest: tokens.rest(),
+        })
     }
 
     fn to_mount(&self) -> Mount {
         // Usually one field: joined (with the spaces WSL puts in them) only when there are several.
-        let super_options = match self.fields.get(self.separator + 3..) {
-            Some([one]) => unescape(one),
-            Some(rest) => unescape(&rest.join(" ")),
-            None => String::new(),
+        let mut rest = Tokens::new(self.rest);
+        let super_options = match (rest.next(), rest.next()) {
+            (None, _) => String::new(),
+            (Some(one), None) => unescape(one),
+            (Some(first), Some(second)) => {
+                let mut joined = [first, second].join(" ");
+                for more in rest {
+                    joined.push(' ');
+                    joined.push_str(more);
+                }
+                unescape(&joined)
+            }
         };
         Mount {
-            root: unescape(self.field(3)),
-            mount_point: unescape(self.field(4)),
-            fs_type: unescape(self.fs_type()),
-            source: unescape(self.field(self.separator + 2)),
+            root: unescape(self.root),
+            mount_point: unescape(self.mount_point),
+            fs_type: unescape(self.fs_type),
+            source: unescape(self.source),
             super_options,
         }
     }
@@ -180,6 +233,63 @@ mod tests {
         assert_eq!(m.mount_point, r"/sys/fs/cgroup/cpu\x");
         assert_eq!(m.super_options, "rw,cpu,cpuacct,release_agent=/x y");
         assert!(m.has_super_option("cpuacct"));
+    }
+
+    /// The scanner against the definition it replaced: split at single spaces, drop empty pieces, the
+    /// separator is the first lone `-` after the six fixed fields, fs type and source must follow, the
+    /// mount point is a path, and the super options are the remaining pieces joined by one space.
+    #[test]
+    fn scanning_agrees_with_splitting() {
+        use proptest::prelude::*;
+        fn reference(raw: &str) -> Option<Mount> {
+            let fields: Vec<&str> = raw.split(' ').filter(|f| !f.is_empty()).collect();
+            let separator = fields.iter().skip(6).position(|f| *f == "-")? + 6;
+            fields.get(separator + 2)?;
+            let (root, mount_point) = (fields.get(3)?, fields.get(4)?);
+            if root.is_empty() || !mount_point.starts_with('/') {
+                return None;
+            }
+            let rest = fields.get(separator + 3..).unwrap_or_default();
+            Some(Mount {
+                root: unescape(root),
+                mount_point: unescape(mount_point),
+                fs_type: unescape(fields.get(separator + 1)?),
+                source: unescape(fields.get(separator + 2)?),
+                super_options: unescape(&rest.join(" ")),
+            })
+        }
+        // Six fixed fields, optional fields, the separator, fs type, source and super options, each piece
+        // drawn from values that make valid, shifted and broken lines likely.
+        let field = prop_oneof![
+            Just("-"),
+            Just(""),
+            Just("/"),
+            Just("/sys/fs/cgroup"),
+            Just("cgroup2"),
+            Just("rw,nosuid"),
+            Just(r"a\040b"),
+            Just("shared:9"),
+            Just("0:29"),
+            Just("é"),
+        ];
+        let gap = prop_oneof![Just(" "), Just("  "), Just(" "), Just(" ")];
+        proptest!(|(fields in proptest::collection::vec((field, gap), 0..16), mounted in any::<bool>())| {
+            let mut raw = String::new();
+            for (i, (f, gap)) in fields.iter().enumerate() {
+                // Often a path where the mount point goes, so that many lines get past that check.
+                raw.push_str(if i == 4 && mounted { "/mnt" } else { f });
+                raw.push_str(gap);
+            }
+            let parsed = parse_line(&raw);
+            prop_assert_eq!(&parsed, &reference(&raw), "{:?}", raw);
+        });
+        // Lines that parse, with one and with several super options.
+        let several = "1 2 0:3 / /sys/fs/cgroup rw - cgroup2 none rw  x y";
+        assert_eq!(parse_line(several), reference(several));
+        assert_eq!(
+            parse_line(several).map(|m| m.super_options),
+            Some("rw x y".to_string())
+        );
     }
 
     #[test]
