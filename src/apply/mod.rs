@@ -70,11 +70,12 @@ impl fmt::Display for Refused {
 enum Original {
     /// The file does not exist (it will be created).
     Missing,
-    /// The bytes of the document that was read: `Prepared::doc` before the edit, taken over by
-    /// [`Outcome`] when the edit changed something, else the outcome's document itself.
+    /// The bytes of the document that was read: in [`Prepared`], its document; in [`Outcome`], its
+    /// document, which the edit left as it was read.
     InDocument,
-    /// A copy, made only when `--fix` changed the document before the edit.
-    Copy(Vec<u8>),
+    /// The bytes themselves: the read document's when the edit changed it (taken over, not copied), or
+    /// a copy made when `--fix` changed the document before the edit.
+    Bytes(Vec<u8>),
 }
 
 /// A document checked and ready for the plan.
@@ -93,10 +94,8 @@ pub struct Prepared {
 /// The result of applying a plan.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The bytes as read (`None`: the file did not exist).
-    original: Option<Vec<u8>>,
-    /// True when the file existed and the edit changed nothing: the original is `document`'s bytes.
-    unchanged: bool,
+    /// The bytes as read.
+    original: Original,
     pub document: Document,
     /// `--fix` repairs first, then the plan's settings, in order.
     pub changes: Vec<Change>,
@@ -111,10 +110,10 @@ impl Outcome {
 
     /// The file's bytes as read (`None`: the file did not exist).
     pub fn original(&self) -> Option<&[u8]> {
-        match (&self.original, self.unchanged) {
-            (Some(before), _) => Some(before),
-            (None, true) => Some(self.document.as_bytes()),
-            (None, false) => None,
+        match &self.original {
+            Original::Missing => None,
+            Original::InDocument => Some(self.document.as_bytes()),
+            Original::Bytes(bytes) => Some(bytes),
         }
     }
 
@@ -183,7 +182,7 @@ impl Prepared {
                 refusals: vec![edit_refusal(e)],
             })?;
             if !fixes.is_empty() && original.is_some() {
-                kept = Original::Copy(before);
+                kept = Original::Bytes(before);
             }
         }
         let report = lint::lint(&doc, &lint::Context::new(version));
@@ -242,17 +241,14 @@ impl Prepared {
             Some((document, changes)) => (document, changes, Some(self.doc.into_bytes())),
             None => (self.doc, Vec::new(), None),
         };
-        let (original, unchanged) = match (self.original, before) {
-            (Original::Missing, _) => (None, false),
-            (Original::Copy(bytes), _) => (Some(bytes), false),
-            (Original::InDocument, Some(bytes)) => (Some(bytes), false),
-            (Original::InDocument, None) => (None, true),
+        let original = match (self.original, before) {
+            (Original::InDocument, Some(bytes)) => Original::Bytes(bytes),
+            (kept, _) => kept,
         };
         let mut all = self.fixes;
         all.extend(changes);
         Ok(Outcome {
             original,
-            unchanged,
             document,
             changes: all,
             warnings: self.warnings,
