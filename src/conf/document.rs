@@ -987,11 +987,12 @@ impl Document {
     }
 
     fn pairs<'a>(&'a self, section: &'a Section) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let texts = self.texts();
         section
             .effective
             .iter()
             .filter_map(|&e| self.entries.get(e))
-            .map(move |e| (self.texts().key(e), self.texts().value(e)))
+            .map(move |e| (texts.key(e), texts.value(e)))
     }
 
     /// The keys of `[DEFAULT]` (`RawConfigParser.defaults()`), empty when there is none.
