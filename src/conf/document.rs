@@ -1050,15 +1050,18 @@ impl Document {
     /// A lookup of the section's own values by key as Python stores it (lower-cased already: no case
     /// mapping per call); `None` when the section does not exist.
     pub(crate) fn own_lookup<'a>(&'a self, section: &str) -> Option<impl Fn(&str) -> Option<&'a str> + 'a> {
+        let id_of = self.own_ids(section)?;
+        let texts = self.texts();
+        Some(move |key: &str| self.entries.get(id_of(key)?).map(|e| texts.value(e)))
+    }
+
+    /// The entry Python keeps for a key of the section (the key as Python stores it), found through the
+    /// key index with the section looked up once.
+    fn own_ids<'a>(&'a self, section: &str) -> Option<impl Fn(&str) -> Option<usize> + 'a> {
         let sid = self.section_id(section)?;
         let s = self.sections.get(sid)?;
         let lookup = self.lookup();
-        let texts = self.texts();
-        Some(move |key: &str| {
-            let slot = lookup.slot(sid, s, key)?;
-            let id = *s.effective.get(slot)?;
-            self.entries.get(id).map(|e| texts.value(e))
-        })
+        Some(move |key: &str| s.effective.get(lookup.slot(sid, s, key)?).copied())
     }
 
     /// The section's own keys, without inheritance (`parser._sections[section]`).
@@ -1070,10 +1073,7 @@ impl Document {
     /// The entry Python keeps for `key` in `section` itself (not inherited from `[DEFAULT]`). The key is
     /// lower-cased first, as Python does.
     pub fn entry(&self, section: &str, key: &str) -> Option<EntryRef<'_>> {
-        let sid = self.section_id(section)?;
-        let s = self.sections.get(sid)?;
-        let slot = self.lookup().slot(sid, s, &pychar::lower(key))?;
-        let id = *s.effective.get(slot)?;
+        let id = self.own_ids(section)?(&pychar::lower(key))?;
         Some(EntryRef { doc: self, id })
     }
 

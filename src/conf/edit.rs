@@ -879,11 +879,12 @@ fn verify(
             let added = expected.iter().filter(|(k, _)| before_value(k).is_none()).count();
             if !differ.is_empty() || read != before.own_pairs(name).count() + added {
                 // Some key may be gone too (an extra key and a missing one keep the count): name them.
+                let after_lookup = after.own_lookup(name);
                 let gone = before
                     .own_pairs(name)
                     .map(|(k, _)| k)
                     .chain(expected.iter().map(|(k, _)| k.as_str()))
-                    .filter(|k| after.own_lookup(name).and_then(|get| get(k)).is_none());
+                    .filter(|k| after_lookup.as_ref().and_then(|get| get(k)).is_none());
                 differ.extend(gone);
             }
             if !differ.is_empty() {
