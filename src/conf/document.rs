@@ -151,16 +151,54 @@ impl Line {
     }
 }
 
+/// A section: its name, its first and last header, and its keys. It owns no memory of its own (a section
+/// of a few lines used to cost seven allocations): its entries and header lines are the ones that record
+/// its id (only rare queries list them), and its keys, Python's dict, are a chain of slots in
+/// [`Document`]'s `slot_list`, found through the `slots` index.
 #[derive(Debug, Clone)]
 pub(crate) struct Section {
-    pub(crate) name: String,
-    /// Line indices of its headers (several only for `[DEFAULT]` or a duplicated section).
-    pub(crate) headers: Vec<usize>,
-    /// Every entry, in file order, duplicates included.
-    pub(crate) entries: Vec<usize>,
-    /// Python's dict: one slot per key in first-seen order, holding the entry that wins (the last).
-    /// Slots are found through [`Document`]'s `slots` index.
-    pub(crate) effective: Vec<usize>,
+    /// The name: `SPAN` (`name_start..name_end` of the source) or an index into `Document::owned` (a name
+    /// decoded lossily).
+    name_text: Idx,
+    name_start: Idx,
+    name_end: Idx,
+    /// Line index of the first header and of the last (several only for `[DEFAULT]` or a duplicated
+    /// section).
+    first_header: Idx,
+    last_header: Idx,
+    /// The first and the last of its slots in `Document::slot_list`, and how many it has.
+    first_slot: Idx,
+    last_slot: Idx,
+    slot_count: Idx,
+}
+
+impl Section {
+    /// Line index of its last header.
+    pub(crate) fn last_header(&self) -> usize {
+        self.last_header as usize
+    }
+}
+
+/// One key of a section in Python's dict, in first-seen order: the entry that wins (the last), and the
+/// section's next slot (`NO_SLOT` after its last).
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    entry: Idx,
+    next: Idx,
+}
+
+const NO_SLOT: Idx = Idx::MAX;
+
+/// The slots of section `s` in `list`, in Python's order.
+fn slot_chain<'a>(list: &'a [Slot], s: &Section) -> impl Iterator<Item = &'a Slot> + 'a {
+    let mut next = s.first_slot;
+    let mut left = s.slot_count;
+    std::iter::from_fn(move || {
+        left = left.checked_sub(1)?;
+        let slot = list.get(next as usize)?;
+        next = slot.next;
+        Some(slot)
+    })
 }
 
 /// An entry's key or value as Python sees it is a slice of the source in the common case; it is owned (an
@@ -192,13 +230,25 @@ impl<'a> Texts<'a> {
     fn value(&self, e: &Entry) -> &'a str {
         self.text(e.value_text, e.value_start(), e.value_end())
     }
+
+    /// A section's name.
+    fn name(&self, s: &Section) -> &'a str {
+        self.text(s.name_text, s.name_start as usize, s.name_end as usize)
+    }
 }
 
-/// FNV-1a over the key bytes: keys are short, and parsing must not be dominated by SipHash.
+/// FNV-1a over the bytes of a key or a section name: they are short, and parsing must not be dominated
+/// by SipHash. The unit tests keep only its lowest 2 bits, so that keys and section names collide in every
+/// test document and the indexes' collision paths run all the time.
 fn key_hash(key: &str) -> u64 {
-    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    });
+    if cfg!(test) {
+        hash & 3
+    } else {
+        hash
+    }
 }
 
 /// FNV-1a for the section names (looked up for every header and by every query; SipHash would dominate).
@@ -284,9 +334,10 @@ impl std::ops::Deref for Source {
     }
 }
 
-/// Index of every section's keys: the hash of (section id, key) → the key's slot in that section's
-/// `effective`. One map for the whole document, sized from the file's length, instead of one growing map
-/// per section. Keys are compared on lookup, so a hash collision only costs a linear scan.
+/// Index of every section's keys: the hash of (section id, key) → the key's slot in `Document::slot_list`.
+/// One map for the whole document, sized from the file's length, instead of one growing map per section.
+/// Keys are compared on lookup, so a hash collision only costs a linear scan. The section index is the
+/// same kind of map: the hash of a name → the section's id.
 type Slots = HashMap<u64, usize, BuildHasherDefault<PassThrough>>;
 
 /// The index key of `key` (hashed as `hash`) in section `sid`.
@@ -300,6 +351,7 @@ struct Lookup<'a> {
     texts: Texts<'a>,
     entries: &'a [Entry],
     slots: &'a Slots,
+    slot_list: &'a [Slot],
 }
 
 impl Lookup<'_> {
@@ -310,18 +362,25 @@ impl Lookup<'_> {
 
     /// [`Lookup::slot`] with the key's hash already computed.
     fn slot_hashed(&self, sid: usize, section: &Section, key: &str, hash: u64) -> Option<usize> {
-        let key_of = |slot: usize| {
-            section
-                .effective
-                .get(slot)
-                .and_then(|&e| self.entries.get(e))
-                .map(|e| self.texts.key(e))
+        let holds_key = |slot: &Slot| {
+            self.entries
+                .get(slot.entry as usize)
+                .is_some_and(|e| e.section() == Some(sid) && self.texts.key(e) == key)
         };
         let slot = *self.slots.get(&slot_key(sid, hash))?;
-        if key_of(slot) == Some(key) {
+        if self.slot_list.get(slot).is_some_and(holds_key) {
             return Some(slot);
         }
-        (0..section.effective.len()).find(|&slot| key_of(slot) == Some(key))
+        // A collision: the map kept another key's slot. Follow the section's chain.
+        let mut id = section.first_slot as usize;
+        for _ in 0..section.slot_count {
+            let s = self.slot_list.get(id)?;
+            if holds_key(s) {
+                return Some(id);
+            }
+            id = s.next as usize;
+        }
+        None
     }
 }
 
@@ -397,8 +456,11 @@ pub struct Document {
     pub(crate) src: Source,
     pub(crate) lines: Vec<Line>,
     pub(crate) sections: Vec<Section>,
-    section_index: HashMap<String, usize, BuildHasherDefault<Fnv>>,
+    /// The hash of a section's name → its id (names are compared on lookup).
+    section_index: Slots,
     slots: Slots,
+    /// Every section's keys (see [`Section`]).
+    slot_list: Vec<Slot>,
     pub(crate) entries: Vec<Entry>,
     /// The entries' keys and values that are not slices of the source (see `SPAN`).
     owned: Vec<String>,
@@ -556,8 +618,7 @@ impl Parser {
         let src = &self.doc.src;
         let text = src.get(ts..te).unwrap_or_default();
         if let Some(name_end) = header_end(text) {
-            let name = piece(src.text(), src, ts + 1, ts + name_end).into_owned();
-            self.header(idx, name);
+            self.header(idx, ts + 1, ts + name_end);
             return Kind::Header;
         }
         if self.cur_section.is_none() && !self.reported_orphan {
@@ -597,7 +658,6 @@ impl Parser {
         }
         if let Some(sid) = self.cur_section {
             if let Some(section) = self.doc.sections.get_mut(sid) {
-                section.entries.push(eid);
                 let hash = key_hash(key_str);
                 let texts = Texts {
                     src,
@@ -607,35 +667,45 @@ impl Parser {
                     texts,
                     entries: &self.doc.entries,
                     slots: &self.doc.slots,
+                    slot_list: &self.doc.slot_list,
                 };
                 match lookup.slot_hashed(sid, section, key_str, hash) {
                     Some(slot) => {
-                        // The slot's first entry is the earliest entry of the section with this key (rare:
-                        // searched only for a duplicate, instead of recording it for every key).
-                        let first_line = section
+                        // The earliest entry of the section with this key (rare: searched only for a
+                        // duplicate, instead of recording it for every key).
+                        let first_line = self
+                            .doc
                             .entries
                             .iter()
-                            .filter_map(|&e| self.doc.entries.get(e))
-                            .find(|e| texts.key(e) == key_str)
+                            .find(|e| e.section() == Some(sid) && texts.key(e) == key_str)
                             .map_or(idx + 1, |e| e.line() + 1);
                         self.doc.issues.push(Issue {
                             line: idx + 1,
                             kind: IssueKind::DuplicateOption {
-                                section: section.name.clone(),
+                                section: texts.name(section).to_string(),
                                 key: key_str.to_string(),
                                 first_line,
                             },
                         });
-                        if let Some(s) = section.effective.get_mut(slot) {
-                            *s = eid;
+                        if let Some(s) = self.doc.slot_list.get_mut(slot) {
+                            s.entry = idx_of(eid);
                         }
                     }
                     None => {
-                        self.doc
-                            .slots
-                            .entry(slot_key(sid, hash))
-                            .or_insert(section.effective.len());
-                        section.effective.push(eid);
+                        let list = &mut self.doc.slot_list;
+                        let slot = list.len();
+                        self.doc.slots.entry(slot_key(sid, hash)).or_insert(slot);
+                        list.push(Slot {
+                            entry: idx_of(eid),
+                            next: NO_SLOT,
+                        });
+                        if section.slot_count == 0 {
+                            section.first_slot = idx_of(slot);
+                        } else if let Some(last) = list.get_mut(section.last_slot as usize) {
+                            last.next = idx_of(slot);
+                        }
+                        section.last_slot = idx_of(slot);
+                        section.slot_count += 1;
                     }
                 }
             }
@@ -671,32 +741,48 @@ impl Parser {
         Kind::Entry(idx_of(eid))
     }
 
-    fn header(&mut self, idx: usize, name: String) {
-        let sid = match self.doc.section_index.get(&name) {
-            Some(&sid) => {
+    /// A header line whose name is `src[start..end]`.
+    fn header(&mut self, idx: usize, start: usize, end: usize) {
+        let src = &self.doc.src;
+        let name = piece(src.text(), src, start, end);
+        let hash = key_hash(&name);
+        let sid = match self.doc.section_id_hashed(&name, hash) {
+            Some(sid) => {
                 if let Some(section) = self.doc.sections.get_mut(sid) {
                     if name != DEFAULT_SECTION {
-                        let first_line = section.headers.first().map_or(idx + 1, |l| l + 1);
+                        let first_line = section.first_header as usize + 1;
                         self.doc.issues.push(Issue {
                             line: idx + 1,
                             kind: IssueKind::DuplicateSection {
-                                section: name,
+                                section: name.into_owned(),
                                 first_line,
                             },
                         });
                     }
-                    section.headers.push(idx);
+                    section.last_header = idx_of(idx);
                 }
                 sid
             }
             None => {
                 let sid = self.doc.sections.len();
-                self.doc.section_index.insert(name.clone(), sid);
+                self.doc.section_index.entry(hash).or_insert(sid);
+                // A name is a span of the source unless it had to be decoded lossily.
+                let name_text = match name {
+                    Cow::Borrowed(_) => SPAN,
+                    Cow::Owned(name) => {
+                        self.doc.owned.push(name);
+                        idx_of(self.doc.owned.len() - 1)
+                    }
+                };
                 self.doc.sections.push(Section {
-                    name,
-                    headers: vec![idx],
-                    entries: Vec::new(),
-                    effective: Vec::new(),
+                    name_text,
+                    name_start: idx_of(start),
+                    name_end: idx_of(end),
+                    first_header: idx_of(idx),
+                    last_header: idx_of(idx),
+                    first_slot: NO_SLOT,
+                    last_slot: NO_SLOT,
+                    slot_count: 0,
                 });
                 sid
             }
@@ -741,8 +827,9 @@ impl Document {
                 src: Source::new(bytes),
                 lines: Vec::with_capacity(room / 24 + 1),
                 sections: Vec::new(),
-                section_index: HashMap::default(),
+                section_index: Slots::default(),
                 slots: Slots::with_capacity_and_hasher(room / 64 + 1, BuildHasherDefault::default()),
+                slot_list: Vec::with_capacity(room / 64 + 1),
                 entries: Vec::with_capacity(room / 64 + 1),
                 owned: Vec::new(),
                 issues: Vec::new(),
@@ -784,8 +871,8 @@ impl Document {
         if doc.lines.iter().any(|l| !l.utf8) {
             doc.decode_error = DecodeError::find(&doc.src);
         }
-        for &e in doc.sections.iter().flat_map(|s| &s.effective) {
-            if let Some(entry) = doc.entries.get_mut(e) {
+        for slot in &doc.slot_list {
+            if let Some(entry) = doc.entries.get_mut(slot.entry as usize) {
                 entry.effective = true;
             }
         }
@@ -926,41 +1013,60 @@ impl Document {
 
     /// Section names in file order, as `RawConfigParser.sections()` lists them (`DEFAULT` excluded).
     pub fn sections(&self) -> Vec<&str> {
+        let texts = self.texts();
         self.sections
             .iter()
-            .map(|s| s.name.as_str())
+            .map(|s| texts.name(s))
             .filter(|n| *n != DEFAULT_SECTION)
             .collect()
     }
 
     /// True when a `[name]` header exists (names are case-sensitive: `[Options]` is not `options`).
     pub fn has_section(&self, name: &str) -> bool {
-        self.section_index.contains_key(name)
+        self.section_id(name).is_some()
     }
 
     /// 1-based lines of the headers of section `name` (several for `[DEFAULT]` or a duplicated section).
     pub fn header_lines(&self, name: &str) -> Vec<usize> {
-        self.section(name)
-            .map(|s| s.headers.iter().map(|l| l + 1).collect())
-            .unwrap_or_default()
+        match self.section_id(name) {
+            Some(sid) => self.header_lines_where(|s| s == sid),
+            None => Vec::new(),
+        }
     }
 
     /// 1-based lines of headers that name `name` up to case and surrounding whitespace without being it,
     /// such as `[Options]` or `[ options ]` for `options` — sections Odoo silently ignores.
     pub fn section_case_mismatches(&self, name: &str) -> Vec<usize> {
         let wanted = pychar::lower(name);
-        let mut lines: Vec<usize> = self
+        let texts = self.texts();
+        let mismatched: Vec<bool> = self
             .sections
             .iter()
-            .filter(|s| s.name != name && pychar::lower(pychar::strip_str(&s.name)) == wanted)
-            .flat_map(|s| s.headers.iter().map(|l| l + 1))
+            .map(|s| {
+                let n = texts.name(s);
+                n != name && pychar::lower(pychar::strip_str(n)) == wanted
+            })
             .collect();
-        lines.sort_unstable();
-        lines
+        self.header_lines_where(|sid| mismatched.get(sid).copied().unwrap_or(false))
+    }
+
+    /// 1-based lines, in file order, of the headers of the sections `wanted` picks by id.
+    fn header_lines_where(&self, wanted: impl Fn(usize) -> bool) -> Vec<usize> {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.kind == Kind::Header && l.section().is_some_and(&wanted))
+            .map(|(idx, _)| idx + 1)
+            .collect()
     }
 
     pub(crate) fn section(&self, name: &str) -> Option<&Section> {
-        self.section_index.get(name).and_then(|&i| self.sections.get(i))
+        self.sections.get(self.section_id(name)?)
+    }
+
+    /// A section's name.
+    fn section_name(&self, sid: usize) -> Option<&str> {
+        self.sections.get(sid).map(|s| self.texts().name(s))
     }
 
     pub(crate) fn entry_by_id(&self, id: usize) -> Option<EntryRef<'_>> {
@@ -968,7 +1074,19 @@ impl Document {
     }
 
     pub(crate) fn section_id(&self, name: &str) -> Option<usize> {
-        self.section_index.get(name).copied()
+        self.section_id_hashed(name, key_hash(name))
+    }
+
+    /// [`Document::section_id`] with the name's hash already computed.
+    fn section_id_hashed(&self, name: &str, hash: u64) -> Option<usize> {
+        let texts = self.texts();
+        let named = |sid: usize| self.sections.get(sid).is_some_and(|s| texts.name(s) == name);
+        let sid = *self.section_index.get(&hash)?;
+        if named(sid) {
+            return Some(sid);
+        }
+        // A collision: the index kept another name's section.
+        (0..self.sections.len()).find(|&sid| named(sid))
     }
 
     fn texts(&self) -> Texts<'_> {
@@ -983,15 +1101,14 @@ impl Document {
             texts: self.texts(),
             entries: &self.entries,
             slots: &self.slots,
+            slot_list: &self.slot_list,
         }
     }
 
     fn pairs<'a>(&'a self, section: &'a Section) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         let texts = self.texts();
-        section
-            .effective
-            .iter()
-            .filter_map(|&e| self.entries.get(e))
+        slot_chain(&self.slot_list, section)
+            .filter_map(|slot| self.entries.get(slot.entry as usize))
             .map(move |e| (texts.key(e), texts.value(e)))
     }
 
@@ -1061,7 +1178,10 @@ impl Document {
         let sid = self.section_id(section)?;
         let s = self.sections.get(sid)?;
         let lookup = self.lookup();
-        Some(move |key: &str| s.effective.get(lookup.slot(sid, s, key)?).copied())
+        Some(move |key: &str| {
+            let slot = lookup.slot_list.get(lookup.slot(sid, s, key)?)?;
+            Some(slot.entry as usize)
+        })
     }
 
     /// The section's own keys, without inheritance (`parser._sections[section]`).
@@ -1094,9 +1214,12 @@ impl Document {
 
     /// Every entry of `section` in file order, duplicates included.
     pub fn entries_in(&self, section: &str) -> Vec<EntryRef<'_>> {
-        self.section(section)
-            .map(|s| s.entries.iter().map(|&id| EntryRef { doc: self, id }).collect())
-            .unwrap_or_default()
+        let Some(sid) = self.section_id(section) else {
+            return Vec::new();
+        };
+        self.entries()
+            .filter(|e| e.raw().is_some_and(|e| e.section() == Some(sid)))
+            .collect()
     }
 
     /// The inline comment after `key`'s value in `section`, if any (see [`EntryRef::inline_comment`]).
@@ -1238,8 +1361,7 @@ impl<'a> LineRef<'a> {
 
     /// The section this line is in (`None` before the first header).
     pub fn section(&self) -> Option<&'a str> {
-        let sid = self.raw()?.section()?;
-        self.doc.sections.get(sid).map(|s| s.name.as_str())
+        self.doc.section_name(self.raw()?.section()?)
     }
 
     /// The entry this line starts or continues, or the entry whose value this blank line is appended to.
@@ -1301,8 +1423,7 @@ impl<'a> EntryRef<'a> {
 
     /// The section the entry is in; `None` for a line before any header.
     pub fn section(&self) -> Option<&'a str> {
-        let sid = self.raw()?.section()?;
-        self.doc.sections.get(sid).map(|s| s.name.as_str())
+        self.doc.section_name(self.raw()?.section()?)
     }
 
     /// The value as Python reads it (continuation lines joined with `\n`). May be a secret.
@@ -1650,6 +1771,56 @@ mod tests {
         // A key repeated across two DEFAULT blocks is a duplicate.
         let d = doc("[DEFAULT]\na = 1\n[DEFAULT]\nA = 2\n");
         assert_eq!(class(&d), Some((PyErrorClass::DuplicateOption, vec![4])));
+    }
+
+    #[test]
+    fn a_section_continued_after_another_keeps_its_keys_in_python_order() {
+        // The keys of [options] come from two blocks with [x] between them, and (with the unit tests'
+        // 2-bit hashes) more keys than hash values: lookups go through collisions.
+        let d = doc("[options]\nb = 1\na = 2\nd = 6\ne = 7\nf = 8\n[x]\nk = 0\n\
+             [options]\nc = 3\nB = 4\n[x]\nm = 5\n");
+        assert_eq!(
+            pairs(d.values("options")),
+            p(&[
+                ("b", "4"),
+                ("a", "2"),
+                ("d", "6"),
+                ("e", "7"),
+                ("f", "8"),
+                ("c", "3")
+            ])
+        );
+        assert_eq!(pairs(d.values("x")), p(&[("k", "0"), ("m", "5")]));
+        for (key, line) in [("b", 11), ("a", 3), ("d", 4), ("e", 5), ("f", 6), ("c", 10)] {
+            assert_eq!(d.entry("options", key).map(|e| e.line()), Some(line), "{key}");
+        }
+        assert!(d.entry("options", "k").is_none() && d.entry("x", "a").is_none());
+        assert_eq!(d.entry("x", "m").and_then(|e| e.section()), Some("x"));
+        assert_eq!(d.sections(), vec!["options", "x"]);
+        assert_eq!(d.header_lines("options"), vec![1, 9]);
+        assert_eq!(d.header_lines("x"), vec![7, 12]);
+        let lines = |s: &str| d.entries_in(s).iter().map(|e| e.line()).collect::<Vec<_>>();
+        assert_eq!(lines("options"), vec![2, 3, 4, 5, 6, 10, 11]);
+        assert_eq!(lines("x"), vec![8, 13]);
+        let kinds: Vec<(usize, String)> = d.issues().iter().map(|i| (i.line, i.to_string())).collect();
+        assert_eq!(kinds.len(), 3, "{kinds:?}");
+        assert!(kinds[0].0 == 9 && kinds[0].1.contains("line 1"), "{kinds:?}");
+        assert!(kinds[1].0 == 11 && kinds[1].1.contains("line 2"), "{kinds:?}");
+        assert!(kinds[2].0 == 12 && kinds[2].1.contains("line 7"), "{kinds:?}");
+    }
+
+    #[test]
+    fn sections_are_found_by_name_through_hash_collisions() {
+        // Eight sections and (in the unit tests) four hash values.
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        let text: String = names.iter().map(|n| format!("[{n}]\nkey = {n}\n")).collect();
+        let d = doc(&text);
+        for (i, n) in names.iter().enumerate() {
+            assert!(d.has_section(n));
+            assert_eq!(d.header_lines(n), vec![2 * i + 1]);
+            assert_eq!(pairs(d.values(n)), p(&[("key", n)]));
+        }
+        assert!(!d.has_section("i") && !d.has_section("A"));
     }
 
     #[test]

@@ -620,14 +620,11 @@ impl Document {
     /// Plans new lines after the last entry of an existing section (after its header when it has none).
     fn plan_additions(&self, plan: &mut Plan, sid: usize, section: &str, added: &[(String, String)]) {
         let Some(sec) = self.sections.get(sid) else { return };
-        let last_entry = sec
-            .entries
-            .iter()
-            .filter_map(|&e| self.entries.get(e))
-            .max_by_key(|e| e.line());
+        // Entries are in file order: the section's last is the last one that records it.
+        let last_entry = self.entries.iter().rev().find(|e| e.section() == Some(sid));
         let (anchor, style_line) = match last_entry {
             Some(e) => (e.last_line(), Some(e)),
-            None => (sec.headers.last().copied().unwrap_or(0), None),
+            None => (sec.last_header(), None),
         };
         let pos = anchor + 1;
         // Indentation: the anchor entry's (so nothing after it changes meaning), deepened to the next
