@@ -1174,7 +1174,7 @@ impl Document {
 
     /// The entry Python keeps for a key of the section (the key as Python stores it), found through the
     /// key index with the section looked up once.
-    fn own_ids<'a>(&'a self, section: &str) -> Option<impl Fn(&str) -> Option<usize> + 'a> {
+    pub(crate) fn own_ids<'a>(&'a self, section: &str) -> Option<impl Fn(&str) -> Option<usize> + 'a> {
         let sid = self.section_id(section)?;
         let s = self.sections.get(sid)?;
         let lookup = self.lookup();

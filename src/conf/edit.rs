@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::document::{Document, Kind, LineEnding, DEFAULT_SECTION};
+use super::document::{Document, EntryRef, Kind, LineEnding, DEFAULT_SECTION};
 use super::issue::Issue;
 use super::pychar;
 use super::secret::{is_secret_key, mask_value};
@@ -427,30 +427,35 @@ impl Document {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let settings: Vec<(String, String)> = settings
-            .into_iter()
-            .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
-            .collect();
+        let given: Vec<(K, V)> = settings.into_iter().collect();
+        let settings: Vec<(&str, &str)> = given.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
         self.ensure_loadable()?;
         validate_section(section)?;
         // Ordered, not hashed: a std hash set seeds itself from the kernel (a getrandom call) at first use.
         let mut seen = BTreeSet::new();
-        for (key, value) in &settings {
+        for &(key, value) in &settings {
             validate_key(key)?;
             validate_value(key, value)?;
-            if !seen.insert(key.as_str()) {
-                return Err(EditError::DuplicateInput { key: key.clone() });
+            if !seen.insert(key) {
+                return Err(EditError::DuplicateInput { key: key.to_string() });
             }
         }
 
         let mut plan = Plan::default();
-        let mut added: Vec<(String, String)> = Vec::new();
+        let mut added: Vec<(&str, &str)> = Vec::new();
         let sid = self.section_id(section);
+        // Each key's active entry, with the section looked up once (the keys are lower-case: validated).
+        let id_of = self.own_ids(section);
+        let existing: Vec<Option<EntryRef<'_>>> = settings
+            .iter()
+            .map(|&(key, _)| self.entry_by_id(id_of.as_ref()?(key)?))
+            .collect();
         // The commented defaults of the keys that have no active entry, found in one pass.
         let missing: Vec<&str> = settings
             .iter()
-            .map(|(key, _)| key.as_str())
-            .filter(|key| self.entry(section, key).is_none())
+            .zip(&existing)
+            .filter(|(_, entry)| entry.is_none())
+            .map(|(&(key, _), _)| key)
             .collect();
         let mut canonicals = match sid {
             Some(sid) => self.find_canonicals(sid, &missing),
@@ -460,12 +465,12 @@ impl Document {
             let slot = missing.iter().position(|k| *k == key)?;
             canonicals.get_mut(slot).and_then(Option::take)
         };
-        for (key, value) in &settings {
-            if let Some(entry) = self.entry(section, key) {
+        for (&(key, value), entry) in settings.iter().zip(existing) {
+            if let Some(entry) = entry {
                 if entry.has_continuation() {
                     return Err(EditError::Continuation {
                         section: section.to_string(),
-                        key: key.clone(),
+                        key: key.to_string(),
                         line: entry.line(),
                         continuation: entry.continuation_lines(),
                     });
@@ -475,7 +480,7 @@ impl Document {
                 }
                 if entry.inline_comment().is_some() {
                     return Err(EditError::InlineComment {
-                        key: key.clone(),
+                        key: key.to_string(),
                         line: entry.line(),
                     });
                 }
@@ -484,10 +489,10 @@ impl Document {
                 plan.replace.insert(idx, (content, plan.changes.len()));
                 plan.changes.push(Change {
                     section: section.to_string(),
-                    key: key.clone(),
+                    key: key.to_string(),
                     kind: ChangeKind::Updated {
                         old_value: entry.value().to_string(),
-                        new_value: value.clone(),
+                        new_value: value.to_string(),
                     },
                     before: Some(idx + 1),
                     after: 0,
@@ -506,15 +511,15 @@ impl Document {
                 plan.replace.insert(idx, (new, plan.changes.len()));
                 plan.changes.push(Change {
                     section: section.to_string(),
-                    key: key.clone(),
+                    key: key.to_string(),
                     kind: ChangeKind::Uncommented {
-                        new_value: value.clone(),
+                        new_value: value.to_string(),
                     },
                     before: Some(idx + 1),
                     after: 0,
                 });
             } else {
-                added.push((key.clone(), value.clone()));
+                added.push((key, value));
             }
         }
         let created = !added.is_empty() && sid.is_none();
@@ -618,7 +623,7 @@ impl Document {
     }
 
     /// Plans new lines after the last entry of an existing section (after its header when it has none).
-    fn plan_additions(&self, plan: &mut Plan, sid: usize, section: &str, added: &[(String, String)]) {
+    fn plan_additions(&self, plan: &mut Plan, sid: usize, section: &str, added: &[(&str, &str)]) {
         let Some(sec) = self.sections.get(sid) else { return };
         // Entries are in file order: the section's last is the last one that records it.
         let last_entry = self.entries.iter().rev().find(|e| e.section() == Some(sid));
@@ -679,9 +684,9 @@ impl Document {
             });
             plan.changes.push(Change {
                 section: section.to_string(),
-                key: key.clone(),
+                key: key.to_string(),
                 kind: ChangeKind::Added {
-                    new_value: value.clone(),
+                    new_value: value.to_string(),
                     after_line: Some(anchor + 1),
                 },
                 before: None,
@@ -691,7 +696,7 @@ impl Document {
     }
 
     /// Plans a new `[section]` with the keys at the end of the file, after a blank line.
-    fn plan_new_section(&self, plan: &mut Plan, section: &str, added: &[(String, String)]) {
+    fn plan_new_section(&self, plan: &mut Plan, section: &str, added: &[(&str, &str)]) {
         // The last line's own ending: after a lone CR, an empty line ending in LF would merge into CRLF.
         let eol = match self.lines.last().map(|l| l.ending) {
             Some(LineEnding::None) | None => self.line_ending(),
@@ -731,9 +736,9 @@ impl Document {
             });
             plan.changes.push(Change {
                 section: section.to_string(),
-                key: key.clone(),
+                key: key.to_string(),
                 kind: ChangeKind::Added {
-                    new_value: value.clone(),
+                    new_value: value.to_string(),
                     after_line: None,
                 },
                 before: None,
@@ -812,7 +817,13 @@ impl Document {
         let (bytes, lines) = plan.render(self);
         let edited = Document::parse_owned(bytes);
         check_line_count(&edited, lines)?;
-        verify(self, &edited, &section, &[(key, new_value)], false)?;
+        verify(
+            self,
+            &edited,
+            &section,
+            &[(key.as_str(), new_value.as_str())],
+            false,
+        )?;
         *self = edited;
         plan.changes
             .pop()
@@ -837,7 +848,7 @@ fn verify(
     before: &Document,
     after: &Document,
     section: &str,
-    expected: &[(String, String)],
+    expected: &[(&str, &str)],
     created: bool,
 ) -> Result<(), EditError> {
     if let Some(err) = after.python_error() {
@@ -861,7 +872,7 @@ fn verify(
             // Compared as maps, through the documents' key indexes (no sorting): every key Python reads
             // after the edit has the edit's value, else the value it had before, and no key is missing.
             // A section's keys are unique, and so are the edit's (checked by set_many).
-            let edit_value = |k: &str| expected.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+            let edit_value = |k: &str| expected.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
             let before_lookup = before.own_lookup(name);
             let before_value = |k: &str| before_lookup.as_ref().and_then(|get| get(k));
             let want = |k: &str| edit_value(k).or_else(|| before_value(k));
@@ -880,7 +891,7 @@ fn verify(
                 let gone = before
                     .own_pairs(name)
                     .map(|(k, _)| k)
-                    .chain(expected.iter().map(|(k, _)| k.as_str()))
+                    .chain(expected.iter().map(|(k, _)| *k))
                     .filter(|k| after_lookup.as_ref().and_then(|get| get(k)).is_none());
                 differ.extend(gone);
             }
@@ -909,15 +920,11 @@ mod tests {
 
     /// `verify` of `after` against `before` with the edit `expected` in [options].
     fn verified(before: &str, after: &str, expected: &[(&str, &str)]) -> Result<(), String> {
-        let expected: Vec<(String, String)> = expected
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
         let (before, after) = (
             Document::parse(before.as_bytes()),
             Document::parse(after.as_bytes()),
         );
-        verify(&before, &after, "options", &expected, false).map_err(|e| e.to_string())
+        verify(&before, &after, "options", expected, false).map_err(|e| e.to_string())
     }
 
     #[test]
