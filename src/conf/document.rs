@@ -240,6 +240,7 @@ impl<'a> Texts<'a> {
 /// FNV-1a over the bytes of a key or a section name: they are short, and parsing must not be dominated
 /// by SipHash. The unit tests keep only its lowest 2 bits, so that keys and section names collide in every
 /// test document and the indexes' collision paths run all the time.
+#[inline]
 fn key_hash(key: &str) -> u64 {
     let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -528,6 +529,7 @@ fn lossy(b: &[u8]) -> Cow<'_, str> {
 
 /// The text of `src[start..end]`: a slice of `text` (the whole input, when valid UTF-8), else decoded
 /// lossily as before.
+#[inline]
 fn piece<'a>(text: Option<&'a str>, src: &'a [u8], start: usize, end: usize) -> Cow<'a, str> {
     match text.and_then(|t| t.get(start..end)) {
         Some(piece) => Cow::Borrowed(piece),

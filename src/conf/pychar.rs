@@ -94,6 +94,7 @@ fn is_ascii_space(c: u8) -> bool {
 
 /// The byte range of `b[start..end]` after Python's `str.strip()`, plus the number of characters
 /// (code points, as `re` counts them) stripped at the front.
+#[inline]
 pub fn strip(b: &[u8], start: usize, end: usize) -> (usize, usize, usize) {
     let (s, leading_chars) = lstrip_counting(b, start, end);
     let e = rstrip(b, s, end);
@@ -101,6 +102,7 @@ pub fn strip(b: &[u8], start: usize, end: usize) -> (usize, usize, usize) {
 }
 
 /// [`lstrip`], plus the number of characters stripped.
+#[inline]
 fn lstrip_counting(b: &[u8], start: usize, end: usize) -> (usize, usize) {
     let mut s = start;
     let mut chars = 0;
@@ -120,6 +122,7 @@ fn lstrip_counting(b: &[u8], start: usize, end: usize) -> (usize, usize) {
 }
 
 /// The end of `b[start..end]` after Python's `str.rstrip()`.
+#[inline]
 pub fn rstrip(b: &[u8], start: usize, end: usize) -> usize {
     let mut e = end;
     while e > start {
@@ -137,6 +140,7 @@ pub fn rstrip(b: &[u8], start: usize, end: usize) -> usize {
 }
 
 /// The start of `b[start..end]` after Python's `str.lstrip()`.
+#[inline]
 pub fn lstrip(b: &[u8], start: usize, end: usize) -> usize {
     lstrip_counting(b, start, end).0
 }
