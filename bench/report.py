@@ -91,9 +91,10 @@ def conf_section(lines):
     lines.append("")
     lines.append("Generated realistic files (`benches/support/mod.rs`: banner, `[options]` with the sizing keys, "
                  "documentation blocks, addon sections). `parse` = `Document::parse`; `edit` = parse + "
-                 "`set_many` of the 9 planned keys + render (set_many re-parses and verifies its result); "
+                 "`set_many` of the 9 planned keys + the bytes to write (set_many renders, re-parses and verifies "
+                 "its result; the bytes are then taken over, as `apply` writes them, not copied); "
                  "`apply core` = everything `apply` does between reading and writing the file (refusal rules, "
-                 "current values, `plan`, `set_many`, render). Median of Criterion's samples; MB = 10^6 bytes.")
+                 "current values, `plan`, `set_many`, the bytes to write). Median of Criterion's samples; MB = 10^6 bytes.")
     lines.append("")
     lines.append("| lines | bytes | parse | parse MB/s | edit | edit MB/s | apply core | apply core MB/s | "
                  "ns/line parse / edit / apply core |")
