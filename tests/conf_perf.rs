@@ -89,3 +89,40 @@ fn parse_is_linear() {
         "per-byte time grew from {small:e} to {large:e}"
     );
 }
+
+#[test]
+fn duplicate_keys_are_linear() {
+    // Every duplicate is reported with the line of the key's first entry: finding that line must not scan
+    // the entries before it (release builds only). N distinct keys, then the last one N times more.
+    if cfg!(debug_assertions) {
+        return;
+    }
+    let time = |keys: usize| {
+        let mut data = b"[other]\n".to_vec();
+        for i in 0..keys {
+            data.extend_from_slice(format!("other_{i} = {i}\n").as_bytes());
+        }
+        data.extend_from_slice(b"[s]\n");
+        for i in 0..keys {
+            data.extend_from_slice(format!("key_{i} = {i}\n").as_bytes());
+        }
+        for i in 0..keys {
+            data.extend_from_slice(format!("key_{} = {i}\n", keys - 1).as_bytes());
+        }
+        let start = cpu_seconds();
+        let doc = Document::parse(&data);
+        let secs = cpu_seconds() - start;
+        assert_eq!(
+            doc.issues().len(),
+            keys,
+            "one duplicate-key issue per repeated line"
+        );
+        secs / data.len() as f64
+    };
+    let small = (0..3).map(|_| time(20_000)).fold(f64::MAX, f64::min);
+    let large = (0..3).map(|_| time(80_000)).fold(f64::MAX, f64::min);
+    assert!(
+        large < small * 3.0,
+        "per-byte time grew from {small:e} to {large:e}"
+    );
+}

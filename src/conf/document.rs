@@ -180,11 +180,13 @@ impl Section {
     }
 }
 
-/// One key of a section in Python's dict, in first-seen order: the entry that wins (the last), and the
-/// section's next slot (`NO_SLOT` after its last).
+/// One key of a section in Python's dict, in first-seen order: the entry that wins (the last), the first
+/// entry with the key (what a duplicate's report names), and the section's next slot (`NO_SLOT` after its
+/// last).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     entry: Idx,
+    first: Idx,
     next: Idx,
 }
 
@@ -686,13 +688,11 @@ impl Parser {
                 };
                 match lookup.slot_hashed(sid, section, key_str, hash) {
                     Some(slot) => {
-                        // The earliest entry of the section with this key (rare: searched only for a
-                        // duplicate, instead of recording it for every key).
                         let first_line = self
                             .doc
-                            .entries
-                            .iter()
-                            .find(|e| e.section() == Some(sid) && texts.key(e) == key_str)
+                            .slot_list
+                            .get(slot)
+                            .and_then(|s| self.doc.entries.get(s.first as usize))
                             .map_or(idx + 1, |e| e.line() + 1);
                         self.doc.issues.push(Issue {
                             line: idx + 1,
@@ -712,6 +712,7 @@ impl Parser {
                         self.doc.slots.entry(slot_key(sid, hash)).or_insert(idx_of(slot));
                         list.push(Slot {
                             entry: idx_of(eid),
+                            first: idx_of(eid),
                             next: NO_SLOT,
                         });
                         if section.slot_count == 0 {
