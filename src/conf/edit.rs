@@ -842,12 +842,17 @@ fn check_line_count(edited: &Document, expected: usize) -> Result<(), EditError>
     }
 }
 
+/// The value the edit gives `key`, if it sets it.
+fn value_in<'a>(expected: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
+    expected.iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+}
+
 /// The common case of the edited section, shown in one walk without key lookups: `after` reads
 /// `before`'s keys in their order, each with the edit's value or else its old one, and among them exactly
 /// the edit's keys that `before` lacks, with the edit's values. `false` only means "not shown this way":
 /// the comparison as maps decides (and names what differs).
 fn same_in_order(before: &Document, after: &Document, section: &str, expected: &[(&str, &str)]) -> bool {
-    let edit_value = |k: &str| expected.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+    let edit_value = |k: &str| value_in(expected, k);
     let mut old = before.own_pairs(section).peekable();
     // Edited keys met among `before`'s, and keys met that are not `before`'s next one.
     let (mut kept, mut new) = (0, 0);
@@ -901,7 +906,7 @@ fn verify(
             // Compared as maps, through the documents' key indexes (no sorting): every key Python reads
             // after the edit has the edit's value, else the value it had before, and no key is missing.
             // A section's keys are unique, and so are the edit's (checked by set_many).
-            let edit_value = |k: &str| expected.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+            let edit_value = |k: &str| value_in(expected, k);
             let before_lookup = before.own_lookup(name);
             let before_value = |k: &str| before_lookup.as_ref().and_then(|get| get(k));
             let want = |k: &str| edit_value(k).or_else(|| before_value(k));
