@@ -196,15 +196,16 @@ const NO_SLOT: Idx = Idx::MAX;
 /// `Option<Idx>`: 4 bytes instead of 8 in every line and entry record).
 const NO_SECTION: Idx = Idx::MAX;
 
-/// The slots of section `s` in `list`, in Python's order.
-fn slot_chain<'a>(list: &'a [Slot], s: &Section) -> impl Iterator<Item = &'a Slot> + 'a {
-    let mut next = s.first_slot;
+/// The slots of section `s` in `list`, in Python's order, with their index in `list`.
+fn slot_chain<'a>(list: &'a [Slot], s: &Section) -> impl Iterator<Item = (usize, &'a Slot)> + 'a {
+    let mut next = s.first_slot as usize;
     let mut left = s.slot_count;
     std::iter::from_fn(move || {
         left = left.checked_sub(1)?;
-        let slot = list.get(next as usize)?;
-        next = slot.next;
-        Some(slot)
+        let id = next;
+        let slot = list.get(id)?;
+        next = slot.next as usize;
+        Some((id, slot))
     })
 }
 
@@ -259,7 +260,8 @@ fn key_hash(key: &str) -> u64 {
     }
 }
 
-/// FNV-1a for the section names (looked up for every header and by every query; SipHash would dominate).
+/// FNV-1a as a `Hasher`, for the map of `[DEFAULT]`'s keys that `value_pairs` builds (SipHash would
+/// dominate it).
 struct Fnv(u64);
 
 impl Default for Fnv {
@@ -388,15 +390,9 @@ impl Lookup<'_> {
             return Some(slot);
         }
         // A collision: the map kept another key's slot. Follow the section's chain.
-        let mut id = section.first_slot as usize;
-        for _ in 0..section.slot_count {
-            let s = self.slot_list.get(id)?;
-            if holds_key(s) {
-                return Some(id);
-            }
-            id = s.next as usize;
-        }
-        None
+        slot_chain(self.slot_list, section)
+            .find(|(_, s)| holds_key(s))
+            .map(|(id, _)| id)
     }
 }
 
@@ -1124,7 +1120,7 @@ impl Document {
     fn pairs<'a>(&'a self, section: &'a Section) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         let texts = self.texts();
         slot_chain(&self.slot_list, section)
-            .filter_map(|slot| self.entries.get(slot.entry as usize))
+            .filter_map(|(_, slot)| self.entries.get(slot.entry as usize))
             .map(move |e| (texts.key(e), texts.value(e)))
     }
 
