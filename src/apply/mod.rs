@@ -230,17 +230,13 @@ impl Prepared {
     /// Writes exactly the plan's settings into `[options]`.
     pub fn apply(self, plan: &Plan) -> Result<Outcome, Refused> {
         let rendered: Vec<(&str, String)> = plan.settings.iter().map(|s| (s.key, s.value.render())).collect();
-        let edited = self
-            .doc
-            .edited_many(OPTIONS, rendered.iter().map(|(k, v)| (*k, v.as_str())))
+        let mut document = self.doc;
+        // The document that was read gives its bytes to the outcome (no copy).
+        let (changes, before) = document
+            .set_many_taking_original(OPTIONS, rendered.iter().map(|(k, v)| (*k, v.as_str())))
             .map_err(|e| Refused {
                 refusals: vec![edit_refusal(e)],
             })?;
-        let (document, changes, before) = match edited {
-            // The document that was read gives its bytes to the outcome (no copy).
-            Some((document, changes)) => (document, changes, Some(self.doc.into_bytes())),
-            None => (self.doc, Vec::new(), None),
-        };
         let original = match (self.original, before) {
             (Original::InDocument, Some(bytes)) => Original::Bytes(bytes),
             (kept, _) => kept,

@@ -99,7 +99,7 @@ pub(crate) enum Kind {
     Invalid,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Line {
     start: Idx,
     /// End of the content, before the terminator.
@@ -156,7 +156,7 @@ impl Line {
 /// of a few lines used to cost seven allocations): its entries and header lines are the ones that record
 /// its id (only rare queries list them), and its keys, Python's dict, are a chain of slots in
 /// [`Document`]'s `slot_list`, found through the `slots` index.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Section {
     /// The name: `SPAN` (`name_start..name_end` of the source) or an index into `Document::owned` (a name
     /// decoded lossily).
@@ -183,7 +183,7 @@ impl Section {
 /// One key of a section in Python's dict, in first-seen order: the entry that wins (the last), the first
 /// entry with the key (what a duplicate's report names), and the section's next slot (`NO_SLOT` after its
 /// last).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
     entry: Idx,
     first: Idx,
@@ -303,7 +303,7 @@ impl Hasher for PassThrough {
 /// The document's bytes, kept as a `String` when they are valid UTF-8 (nearly always), so that the text of
 /// a span is taken without validating it again. Dereferences to the bytes. Made only by [`Source::new`]:
 /// `Bytes` always holds invalid UTF-8.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Source {
     Text(String),
     Bytes(Vec<u8>),
@@ -315,6 +315,14 @@ impl Source {
         match String::from_utf8(bytes) {
             Ok(text) => Source::Text(text),
             Err(e) => Source::Bytes(e.into_bytes()),
+        }
+    }
+
+    /// The bytes, taken over.
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Source::Text(text) => text.into_bytes(),
+            Source::Bytes(bytes) => bytes,
         }
     }
 
@@ -396,7 +404,7 @@ impl Lookup<'_> {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     section: Idx,
     line: Idx,
@@ -462,8 +470,9 @@ impl Entry {
 }
 
 /// A parsed odoo.conf file that owns every byte of it. Parsing never fails: problems are reported as
-/// [`Issue`]s, and [`Document::render`] returns the input unchanged.
-#[derive(Debug, Clone)]
+/// [`Issue`]s, and [`Document::render`] returns the input unchanged. Parsing is deterministic: documents
+/// of the same bytes are equal (`==`), however they were made.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     pub(crate) src: Source,
     pub(crate) lines: Vec<Line>,
@@ -481,8 +490,73 @@ pub struct Document {
     decode_error: Option<DecodeError>,
 }
 
+/// A document's record buffers, to parse another document into (see [`Document::replace_checked`]).
+#[derive(Default)]
+struct Records {
+    lines: Vec<Line>,
+    sections: Vec<Section>,
+    section_index: Slots,
+    slots: Slots,
+    slot_list: Vec<Slot>,
+    entries: Vec<Entry>,
+}
+
+/// Empties `records` and makes room for about `n` of them: exactly `n` in a new buffer; a reused buffer
+/// is kept as it is when it holds at least 7/8 of `n` (`n` is a rough guess from the file's length, and
+/// growing a large buffer for a few more records would move it, or double it).
+fn make_room<T>(records: &mut Vec<T>, n: usize) {
+    records.clear();
+    if records.capacity() < n - n / 8 {
+        records.reserve_exact(n);
+    }
+}
+
+/// What an edit's check (`edit::verify`) needs of the document before the edit: every section's name and
+/// own `(key, value)` pairs in Python's order, borrowed from the old bytes. It lets the old document's
+/// record buffers be reused for the edited one while the check runs.
+pub(crate) struct Snapshot<'a> {
+    /// Every section in file order (`[DEFAULT]` too): its name and the end of its pairs in `pairs` (they
+    /// start where the previous section's end).
+    sections: Vec<(&'a str, usize)>,
+    pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Snapshot<'a> {
+    fn new(texts: Texts<'a>, sections: &[Section], slot_list: &[Slot], entries: &[Entry]) -> Snapshot<'a> {
+        let mut pairs = Vec::with_capacity(slot_list.len());
+        let sections = sections
+            .iter()
+            .map(|s| {
+                let own = slot_chain(slot_list, s).filter_map(|(_, slot)| entries.get(slot.entry as usize));
+                pairs.extend(own.map(|e| (texts.key(e), texts.value(e))));
+                (texts.name(s), pairs.len())
+            })
+            .collect();
+        Snapshot { sections, pairs }
+    }
+
+    /// Every section in file order with its own pairs, `[DEFAULT]` included.
+    pub(crate) fn sections(&self) -> impl Iterator<Item = (&'a str, &[(&'a str, &'a str)])> + '_ {
+        let mut start = 0;
+        self.sections.iter().map(move |&(name, end)| {
+            let own = self.pairs.get(start..end).unwrap_or_default();
+            start = end;
+            (name, own)
+        })
+    }
+
+    /// Section names as [`Document::sections`] lists them (`DEFAULT` excluded).
+    pub(crate) fn names(&self) -> Vec<&'a str> {
+        self.sections
+            .iter()
+            .map(|&(name, _)| name)
+            .filter(|n| *n != DEFAULT_SECTION)
+            .collect()
+    }
+}
+
 /// How CPython's incremental UTF-8 decoder meets the first invalid sequence.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct DecodeError {
     /// Offset of the first byte that is not part of valid UTF-8.
     offset: usize,
@@ -824,25 +898,44 @@ impl Document {
 
     /// [`Document::parse`] of bytes the document takes over (no copy).
     pub fn parse_owned(bytes: Vec<u8>) -> Document {
-        Document::parse_within(bytes, MAX_DOCUMENT_BYTES)
+        Document::parse_within(bytes, MAX_DOCUMENT_BYTES, Records::default())
     }
 
     /// Parses `bytes` when they are at most `limit` (at most [`MAX_DOCUMENT_BYTES`]) long; longer input
     /// is kept but not parsed: a document with no lines and one [`IssueKind::TooLarge`], never loadable.
-    fn parse_within(bytes: Vec<u8>, limit: usize) -> Document {
+    /// The records go into `records`' buffers (emptied first; empty ones are allocated here).
+    fn parse_within(bytes: Vec<u8>, limit: usize, records: Records) -> Document {
         let len = bytes.len();
         let too_large = len > limit.min(MAX_DOCUMENT_BYTES);
         // Room for the lines of a typical file (~30 bytes per line) without regrowing.
         let room = if too_large { 0 } else { len };
+        let Records {
+            mut lines,
+            mut sections,
+            mut section_index,
+            mut slots,
+            mut slot_list,
+            mut entries,
+        } = records;
+        make_room(&mut lines, room / 24 + 1);
+        sections.clear();
+        section_index.clear();
+        slots.clear();
+        let keys = room / 64 + 1;
+        if slots.capacity() < keys - keys / 8 {
+            slots.reserve(keys);
+        }
+        make_room(&mut slot_list, keys);
+        make_room(&mut entries, keys);
         let mut parser = Parser {
             doc: Document {
                 src: Source::new(bytes),
-                lines: Vec::with_capacity(room / 24 + 1),
-                sections: Vec::new(),
-                section_index: Slots::default(),
-                slots: Slots::with_capacity_and_hasher(room / 64 + 1, BuildHasherDefault::default()),
-                slot_list: Vec::with_capacity(room / 64 + 1),
-                entries: Vec::with_capacity(room / 64 + 1),
+                lines,
+                sections,
+                section_index,
+                slots,
+                slot_list,
+                entries,
                 owned: Vec::new(),
                 issues: Vec::new(),
                 decode_error: None,
@@ -899,6 +992,85 @@ impl Document {
         doc
     }
 
+    /// Replaces the document by the parse of `bytes` when `check` accepts it, given a snapshot of the
+    /// current document; returns the bytes the document had. The new document is parsed into this one's
+    /// record buffers, so a large file's records are not allocated (nor their pages touched) a second time.
+    /// When `check` refuses, the old bytes are parsed again into the same buffers: parsing is deterministic,
+    /// so the document is the one it was.
+    pub(crate) fn replace_checked<E>(
+        &mut self,
+        bytes: Vec<u8>,
+        check: impl FnOnce(&Snapshot<'_>, &Document) -> Result<(), E>,
+    ) -> Result<Vec<u8>, E> {
+        // Allocates nothing: empty vectors and maps do not allocate.
+        let placeholder = Document {
+            src: Source::Text(String::new()),
+            lines: Vec::new(),
+            sections: Vec::new(),
+            section_index: Slots::default(),
+            slots: Slots::default(),
+            slot_list: Vec::new(),
+            entries: Vec::new(),
+            owned: Vec::new(),
+            issues: Vec::new(),
+            decode_error: None,
+        };
+        let old = std::mem::replace(self, placeholder);
+        let Document {
+            src,
+            owned,
+            lines,
+            sections,
+            section_index,
+            slots,
+            slot_list,
+            entries,
+            ..
+        } = old;
+        let snapshot = Snapshot::new(
+            Texts {
+                src: &src,
+                owned: &owned,
+            },
+            &sections,
+            &slot_list,
+            &entries,
+        );
+        let records = Records {
+            lines,
+            sections,
+            section_index,
+            slots,
+            slot_list,
+            entries,
+        };
+        let new = Document::parse_within(bytes, MAX_DOCUMENT_BYTES, records);
+        let verdict = check(&snapshot, &new);
+        drop(snapshot);
+        match verdict {
+            Ok(()) => {
+                *self = new;
+                Ok(src.into_bytes())
+            }
+            Err(e) => {
+                *self = Document::parse_within(src.into_bytes(), MAX_DOCUMENT_BYTES, new.into_records());
+                Err(e)
+            }
+        }
+    }
+
+    /// The record buffers, for another parse.
+    fn into_records(self) -> Records {
+        Records {
+            lines: self.lines,
+            sections: self.sections,
+            section_index: self.section_index,
+            slots: self.slots,
+            slot_list: self.slot_list,
+            entries: self.entries,
+        }
+    }
+
     /// The document's bytes: the parsed input, byte for byte, or the result of the edits made since.
     pub fn render(&self) -> Vec<u8> {
         self.src.to_vec()
@@ -906,10 +1078,7 @@ impl Document {
 
     /// The document's bytes, taken over (its records are freed).
     pub fn into_bytes(self) -> Vec<u8> {
-        match self.src {
-            Source::Text(text) => text.into_bytes(),
-            Source::Bytes(bytes) => bytes,
-        }
+        self.src.into_bytes()
     }
 
     /// The document's bytes without copying.
@@ -1567,7 +1736,7 @@ mod tests {
     #[test]
     fn input_over_the_limit_is_kept_unparsed_and_never_loadable() {
         let text = b"[options]\nworkers = 4\n"; // 22 bytes
-        let d = Document::parse_within(text.to_vec(), 21);
+        let d = Document::parse_within(text.to_vec(), 21, Records::default());
         assert_eq!(d.render(), text);
         assert_eq!(d.line_count(), 0);
         assert_eq!(d.issues().len(), 1);
@@ -1584,7 +1753,7 @@ mod tests {
         );
         assert_eq!(edited.render(), text);
         // At the limit it parses.
-        let d = Document::parse_within(text.to_vec(), 22);
+        let d = Document::parse_within(text.to_vec(), 22, Records::default());
         assert!(d.is_loadable() && d.issues().is_empty());
         assert_eq!(pairs(d.values("options")), p(&[("workers", "4")]));
     }

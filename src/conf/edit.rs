@@ -23,7 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::document::{Document, EntryRef, Kind, LineEnding, DEFAULT_SECTION};
+use super::document::{Document, EntryRef, Kind, LineEnding, Snapshot, DEFAULT_SECTION};
 use super::issue::Issue;
 use super::pychar;
 use super::secret::{is_secret_key, mask_value};
@@ -405,23 +405,17 @@ impl Document {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        match self.edited_many(section, settings)? {
-            Some((edited, changes)) => {
-                *self = edited;
-                Ok(changes)
-            }
-            None => Ok(Vec::new()),
-        }
+        Ok(self.set_many_taking_original(section, settings)?.0)
     }
 
-    /// [`Document::set_many`] that leaves this document as it is: the edited document and the changes, or
-    /// `None` when every key already has its value. For a caller that needs the bytes before the edit too
-    /// (`apply`'s diff), without copying them.
-    pub fn edited_many<I, K, V>(
-        &self,
+    /// [`Document::set_many`] that also returns the bytes the document had before the edit (taken over,
+    /// not copied), or `None` when every key already had its value: for a caller that needs them too
+    /// (`apply`'s diff).
+    pub fn set_many_taking_original<I, K, V>(
+        &mut self,
         section: &str,
         settings: I,
-    ) -> Result<Option<(Document, Vec<Change>)>, EditError>
+    ) -> Result<(Vec<Change>, Option<Vec<u8>>), EditError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -429,11 +423,39 @@ impl Document {
     {
         let given: Vec<(K, V)> = settings.into_iter().collect();
         let settings: Vec<(&str, &str)> = given.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+        let Some((mut plan, created)) = self.plan_many(section, &settings)? else {
+            return Ok((Vec::new(), None));
+        };
+        let before = self.replace_planned(&mut plan, section, &settings, created)?;
+        let mut changes = plan.changes;
+        changes.sort_by_key(|c| c.after);
+        Ok((changes, Some(before)))
+    }
+
+    /// Renders `plan` and replaces the document by the result when it has the planned number of lines and
+    /// [`verify`] accepts it; returns the bytes before the edit. On an error nothing changes.
+    fn replace_planned(
+        &mut self,
+        plan: &mut Plan,
+        section: &str,
+        expected: &[(&str, &str)],
+        created: bool,
+    ) -> Result<Vec<u8>, EditError> {
+        let (bytes, lines) = plan.render(self);
+        self.replace_checked(bytes, |before, after| {
+            check_line_count(after, lines)?;
+            verify(before, after, section, expected, created)
+        })
+    }
+
+    /// The line edits that give the keys of `section` the values of `settings` (see the module docs),
+    /// and whether they create the section; `None` when every key already has its value.
+    fn plan_many(&self, section: &str, settings: &[(&str, &str)]) -> Result<Option<(Plan, bool)>, EditError> {
         self.ensure_loadable()?;
         validate_section(section)?;
         // Ordered, not hashed: a std hash set seeds itself from the kernel (a getrandom call) at first use.
         let mut seen = BTreeSet::new();
-        for &(key, value) in &settings {
+        for &(key, value) in settings {
             validate_key(key)?;
             validate_value(key, value)?;
             if !seen.insert(key) {
@@ -529,16 +551,7 @@ impl Document {
                 None => self.plan_new_section(&mut plan, section, &added),
             }
         }
-        if plan.changes.is_empty() {
-            return Ok(None);
-        }
-        let (bytes, lines) = plan.render(self);
-        let edited = Document::parse_owned(bytes);
-        check_line_count(&edited, lines)?;
-        verify(self, &edited, section, &settings, created)?;
-        let mut changes = plan.changes;
-        changes.sort_by_key(|c| c.after);
-        Ok(Some((edited, changes)))
+        Ok((!plan.changes.is_empty()).then_some((plan, created)))
     }
 
     /// The entry line `idx` with its value replaced, everything else on the line kept.
@@ -814,17 +827,7 @@ impl Document {
             before: Some(line),
             after: 0,
         });
-        let (bytes, lines) = plan.render(self);
-        let edited = Document::parse_owned(bytes);
-        check_line_count(&edited, lines)?;
-        verify(
-            self,
-            &edited,
-            &section,
-            &[(key.as_str(), new_value.as_str())],
-            false,
-        )?;
-        *self = edited;
+        self.replace_planned(&mut plan, &section, &[(key.as_str(), new_value.as_str())], false)?;
         plan.changes
             .pop()
             .ok_or_else(|| EditError::Verification("no change recorded".to_string()))
@@ -851,14 +854,19 @@ fn value_in<'a>(expected: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
 /// `before`'s keys in their order, each with the edit's value or else its old one, and among them exactly
 /// the edit's keys that `before` lacks, with the edit's values. `false` only means "not shown this way":
 /// the comparison as maps decides (and names what differs).
-fn same_in_order(before: &Document, after: &Document, section: &str, expected: &[(&str, &str)]) -> bool {
+fn same_in_order(
+    before: &[(&str, &str)],
+    after: &Document,
+    section: &str,
+    expected: &[(&str, &str)],
+) -> bool {
     let edit_value = |k: &str| value_in(expected, k);
-    let mut old = before.own_pairs(section).peekable();
+    let mut old = before.iter().peekable();
     // Edited keys met among `before`'s, and keys met that are not `before`'s next one.
     let (mut kept, mut new) = (0, 0);
     for (k, v) in after.own_pairs(section) {
-        match old.next_if(|&(old_key, _)| old_key == k) {
-            Some((_, old_value)) => {
+        match old.next_if(|&&(old_key, _)| old_key == k) {
+            Some(&(_, old_value)) => {
                 let edit = edit_value(k);
                 kept += usize::from(edit.is_some());
                 if edit.unwrap_or(old_value) != v {
@@ -874,9 +882,9 @@ fn same_in_order(before: &Document, after: &Document, section: &str, expected: &
 }
 
 /// Checks that `after` loads, that `section` holds the `expected` values and that every other section, key
-/// and value (including `[DEFAULT]`) reads exactly as in `before`.
+/// and value (including `[DEFAULT]`) reads exactly as `before` (the document before the edit) did.
 fn verify(
-    before: &Document,
+    before: &Snapshot<'_>,
     after: &Document,
     section: &str,
     expected: &[(&str, &str)],
@@ -887,8 +895,9 @@ fn verify(
             "the edited file would raise {err}"
         )));
     }
-    let mut sections: Vec<&str> = before.sections();
-    if created && section != DEFAULT_SECTION {
+    let mut sections: Vec<&str> = before.names();
+    let created_section = created && section != DEFAULT_SECTION;
+    if created_section {
         sections.push(section);
     }
     if after.sections() != sections {
@@ -896,50 +905,17 @@ fn verify(
             "the edit would change the list of sections".to_string(),
         ));
     }
-    let mut names = sections;
-    names.push(DEFAULT_SECTION);
-    for name in names {
+    // Every section with its keys before the edit; a section the edit creates, and `[DEFAULT]` when
+    // there was none, had no keys.
+    let no_default = !before.sections().any(|(name, _)| name == DEFAULT_SECTION);
+    let none: &[(&str, &str)] = &[];
+    let unseen = [(created_section, section), (no_default, DEFAULT_SECTION)]
+        .into_iter()
+        .filter_map(|(absent, name)| absent.then_some((name, none)));
+    for (name, own) in before.sections().chain(unseen) {
         if name == section {
-            if same_in_order(before, after, name, expected) {
-                continue;
-            }
-            // Compared as maps, through the documents' key indexes (no sorting): every key Python reads
-            // after the edit has the edit's value, else the value it had before, and no key is missing.
-            // A section's keys are unique, and so are the edit's (checked by set_many).
-            let edit_value = |k: &str| value_in(expected, k);
-            let before_lookup = before.own_lookup(name);
-            let before_value = |k: &str| before_lookup.as_ref().and_then(|get| get(k));
-            let want = |k: &str| edit_value(k).or_else(|| before_value(k));
-            let mut differ: BTreeSet<&str> = BTreeSet::new();
-            let mut read = 0;
-            for (k, v) in after.own_pairs(name) {
-                read += 1;
-                if want(k) != Some(v) {
-                    differ.insert(k);
-                }
-            }
-            let added = expected.iter().filter(|(k, _)| before_value(k).is_none()).count();
-            if !differ.is_empty() || read != before.own_pairs(name).count() + added {
-                // Some key may be gone too (an extra key and a missing one keep the count): name them.
-                let after_lookup = after.own_lookup(name);
-                let gone = before
-                    .own_pairs(name)
-                    .map(|(k, _)| k)
-                    .chain(expected.iter().map(|(k, _)| *k))
-                    .filter(|k| after_lookup.as_ref().and_then(|get| get(k)).is_none());
-                differ.extend(gone);
-            }
-            if !differ.is_empty() {
-                return Err(EditError::Verification(format!(
-                    "after the edit Python would read other values in [{section}] for: {}",
-                    differ
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-        } else if !before.own_pairs(name).eq(after.own_pairs(name)) {
+            verify_edited(own, after, section, expected)?;
+        } else if !own.iter().copied().eq(after.own_pairs(name)) {
             return Err(EditError::Verification(format!(
                 "the edit would change values in [{name}]"
             )));
@@ -948,17 +924,81 @@ fn verify(
     Ok(())
 }
 
+/// The part of [`verify`] for the edited section, whose keys were `before`.
+fn verify_edited(
+    before: &[(&str, &str)],
+    after: &Document,
+    section: &str,
+    expected: &[(&str, &str)],
+) -> Result<(), EditError> {
+    if same_in_order(before, after, section, expected) {
+        return Ok(());
+    }
+    // Compared as maps: every key Python reads after the edit has the edit's value, else the value it had
+    // before, and no key is missing. A section's keys are unique, and so are the edit's (checked by
+    // set_many).
+    let edit_value = |k: &str| value_in(expected, k);
+    let before_values: BTreeMap<&str, &str> = before.iter().copied().collect();
+    let before_value = |k: &str| before_values.get(k).copied();
+    let want = |k: &str| edit_value(k).or_else(|| before_value(k));
+    let mut differ: BTreeSet<&str> = BTreeSet::new();
+    let mut read = 0;
+    for (k, v) in after.own_pairs(section) {
+        read += 1;
+        if want(k) != Some(v) {
+            differ.insert(k);
+        }
+    }
+    let added = expected.iter().filter(|(k, _)| before_value(k).is_none()).count();
+    if !differ.is_empty() || read != before.len() + added {
+        // Some key may be gone too (an extra key and a missing one keep the count): name them.
+        let after_lookup = after.own_lookup(section);
+        let gone = before
+            .iter()
+            .chain(expected)
+            .map(|&(k, _)| k)
+            .filter(|k| after_lookup.as_ref().and_then(|get| get(k)).is_none());
+        differ.extend(gone);
+    }
+    if differ.is_empty() {
+        return Ok(());
+    }
+    Err(EditError::Verification(format!(
+        "after the edit Python would read other values in [{section}] for: {}",
+        differ
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// `verify` of `after` against `before` with the edit `expected` in [options].
+    /// `verify` of `after` against `before` with the edit `expected` in [options], as edits run it: the
+    /// document `before` is replaced only when the check accepts `after`, and is left as it was otherwise.
     fn verified(before: &str, after: &str, expected: &[(&str, &str)]) -> Result<(), String> {
-        let (before, after) = (
-            Document::parse(before.as_bytes()),
-            Document::parse(after.as_bytes()),
+        let mut doc = Document::parse(before.as_bytes());
+        let result = doc.replace_checked(after.as_bytes().to_vec(), |b, a| {
+            verify(b, a, "options", expected, false)
+        });
+        let now = if result.is_ok() { after } else { before };
+        assert_eq!(doc.as_str(), Some(now), "the document after the check");
+        assert_eq!(
+            doc,
+            Document::parse(now.as_bytes()),
+            "every record as parsed from the bytes"
         );
-        verify(&before, &after, "options", expected, false).map_err(|e| e.to_string())
+        match result {
+            Ok(old) => {
+                assert_eq!(old, before.as_bytes(), "the bytes before the edit are returned");
+                Ok(())
+            }
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     #[test]
@@ -1027,6 +1067,30 @@ mod tests {
             &edit,
         );
         assert!(sections.is_err_and(|e| e.contains("list of sections")));
+    }
+
+    #[test]
+    fn edits_parse_into_the_old_records_without_growing_them() {
+        let mut text = String::from("[options]\nworkers = 2\n");
+        // Lines of ~30 bytes, as in real files: the line buffer is sized exactly by its guess.
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "; the comment number {i:05}\nkey_{i:05} = a value, {i:05}\n"
+            ));
+        }
+        let mut d = Document::parse(text.as_bytes());
+        let lines = (d.lines.as_ptr(), d.lines.capacity());
+        assert_eq!(lines.1, text.len() / 24 + 1, "the guess, not grown");
+        let entries = (d.entries.as_ptr(), d.entries.capacity());
+        // 115 more bytes: the buffers' size guess from the length (a line per 24 bytes) grows by 4 or 5.
+        let path = "/mnt/extra-addons/".repeat(5) + &"x".repeat(10);
+        let changes = d.set_many("options", [("workers", "4"), ("addons_path", &path)]);
+        assert_eq!(changes.map(|c| c.len()), Ok(2));
+        assert_eq!(d.as_bytes().len(), text.len() + 115);
+        assert_eq!(d.line_count(), 4003, "one line added");
+        // The same buffers, neither moved nor grown for the few more records the edit brings.
+        assert_eq!((d.lines.as_ptr(), d.lines.capacity()), lines);
+        assert_eq!((d.entries.as_ptr(), d.entries.capacity()), entries);
     }
 
     fn edit(text: &str, settings: &[(&str, &str)]) -> (String, Vec<Change>) {
