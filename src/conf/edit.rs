@@ -235,7 +235,7 @@ impl Plan {
 }
 
 /// A canonical commented line: where its value is, relative to the line start.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Canonical {
     /// Bytes of the comment prefix to drop (`;` or `#`, plus one optional space).
     prefix: usize,
@@ -254,6 +254,13 @@ fn canonical_parts<'c>(content: &'c [u8], keys: &[&str]) -> Option<(Canonical, &
     let prefix = if content.get(1) == Some(&b' ') { 2 } else { 1 };
     let first = *content.get(prefix)?;
     if pychar::space_len_at(content, prefix) > 0 || first == b';' || first == b'#' || first == b'[' {
+        return None;
+    }
+    // The key begins here. An ASCII character lower-cases to an ASCII character (in Python too), so a key
+    // beginning with one whose lower case begins none of `keys` is none of them. Most comment lines
+    // (prose, other keys) end here, before the search for a delimiter.
+    let lower_first = first.to_ascii_lowercase();
+    if first.is_ascii() && !keys.iter().any(|k| k.as_bytes().first() == Some(&lower_first)) {
         return None;
     }
     let delim = prefix
@@ -1067,6 +1074,64 @@ mod tests {
             &edit,
         );
         assert!(sections.is_err_and(|e| e.contains("list of sections")));
+    }
+
+    /// `canonical_parts` without its early rejection of lines that cannot begin with one of the keys.
+    fn canonical_parts_by_definition<'c>(content: &'c [u8], keys: &[&str]) -> Option<(Canonical, &'c str)> {
+        let prefix = match content {
+            [b';' | b'#', b' ', ..] => 2,
+            [b';' | b'#', ..] => 1,
+            _ => return None,
+        };
+        let first = *content.get(prefix)?;
+        if pychar::space_len_at(content, prefix) > 0 || matches!(first, b';' | b'#' | b'[') {
+            return None;
+        }
+        let delim = prefix
+            + content
+                .get(prefix..)?
+                .iter()
+                .position(|&c| c == b'=' || c == b':')?;
+        let raw_key =
+            std::str::from_utf8(content.get(prefix..pychar::rstrip(content, prefix, delim))?).ok()?;
+        let (value_start, value_end, _) = pychar::strip(content, delim + 1, content.len());
+        let value = content.get(value_start..value_end)?;
+        if value.is_empty() || (value_start..value_end).any(|i| pychar::space_len_at(content, i) > 0) {
+            return None;
+        }
+        // The caller keeps the line only when the lower-cased key is one of `keys`.
+        keys.contains(&pychar::lower(raw_key).as_ref()).then_some((
+            Canonical {
+                prefix,
+                delim,
+                value_start,
+                value_end,
+            },
+            raw_key,
+        ))
+    }
+
+    proptest::proptest! {
+        /// The early rejection only drops lines whose key is none of the keys (Unicode case included:
+        /// the Kelvin sign lower-cases to `k`, also as the first character).
+        #[test]
+        fn canonical_lines_are_found_as_defined(
+            prefix in proptest::sample::select(vec!["", ";", "#", "; ", "#  ", ";;", "; ["]),
+            key in proptest::sample::select(vec![
+                "workers", "WORKERS", "wor\u{212A}ers", "work", "Work", "worker", "workers_x", "wörk", "other",
+                "", " workers", "workers two", "keep", "\u{212A}eep", "KEEP",
+            ]),
+            space in proptest::sample::select(vec!["", " ", "\t", " \u{a0}"]),
+            delim in proptest::sample::select(vec!["", "=", ":", " = "]),
+            value in proptest::sample::select(vec!["", "4", "4 ", "4 4", "\u{e9}", " x"]),
+        ) {
+            let line = format!("{prefix}{key}{space}{delim}{value}");
+            let keys = ["workers", "work", "keep"];
+            let found = canonical_parts(line.as_bytes(), &keys)
+                .filter(|(_, raw)| keys.contains(&pychar::lower(raw).as_ref()));
+            let expected = canonical_parts_by_definition(line.as_bytes(), &keys);
+            proptest::prop_assert_eq!(found, expected, "{:?}", line);
+        }
     }
 
     #[test]
