@@ -26,6 +26,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::RangeInclusive;
 
+use super::breaks::Breaks;
 use super::issue::{Issue, IssueKind, PyErrorClass, PythonError};
 use super::pychar;
 
@@ -622,12 +623,6 @@ fn piece<'a>(text: Option<&'a str>, src: &'a [u8], start: usize, end: usize) -> 
     }
 }
 
-/// The index of the first `\n` or `\r` in `b` (`memchr2`: SIMD, a few instructions per 16 or 32 bytes,
-/// against ~2 per byte for a word-at-a-time loop).
-fn find_line_break(b: &[u8]) -> Option<usize> {
-    memchr::memchr2(b'\n', b'\r', b)
-}
-
 impl Parser {
     fn line(&mut self, start: usize, content_end: usize, ending: LineEnding) {
         let idx = self.doc.lines.len();
@@ -955,19 +950,16 @@ impl Document {
             return doc;
         }
         let mut pos = 0;
+        let mut breaks = Breaks::new(&parser.doc.src);
         while pos < len {
             let bytes: &[u8] = &parser.doc.src;
-            let rest = bytes.get(pos..).unwrap_or_default();
-            let (content_end, end, ending) = match find_line_break(rest) {
+            let (content_end, end, ending) = match breaks.next_from(bytes, pos) {
                 None => (len, len, LineEnding::None),
-                Some(rel) => {
-                    let at = pos + rel;
-                    match (bytes.get(at), bytes.get(at + 1)) {
-                        (Some(b'\r'), Some(b'\n')) => (at, at + 2, LineEnding::CrLf),
-                        (Some(b'\r'), _) => (at, at + 1, LineEnding::Cr),
-                        _ => (at, at + 1, LineEnding::Lf),
-                    }
-                }
+                Some(at) => match (bytes.get(at), bytes.get(at + 1)) {
+                    (Some(b'\r'), Some(b'\n')) => (at, at + 2, LineEnding::CrLf),
+                    (Some(b'\r'), _) => (at, at + 1, LineEnding::Cr),
+                    _ => (at, at + 1, LineEnding::Lf),
+                },
             };
             parser.line(pos, content_end, ending);
             pos = end;

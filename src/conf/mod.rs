@@ -35,6 +35,7 @@
     )
 )]
 
+mod breaks;
 mod document;
 mod edit;
 mod issue;
