@@ -18,7 +18,7 @@
 # of the safe write (strace -T: fsync of the file and of its directory, rename, lock); (6) sizes of the
 # binary and of the scratch image. Everything goes to $OUT/compare.json; bench/report.py writes BENCHMARKS.md.
 #
-# Environment: BIN (the binary), OUT (target/bench), RUNS (100), ROUNDS (3), PY (/usr/bin/python3: the
+# Environment: BIN (the binary), OUT (target/bench), RUNS (30), ROUNDS (10), PY (/usr/bin/python3: the
 # distribution's interpreter, not a pyenv shim, which would add a shell script to every run), PGO_BUILD
 # (true/false: whether BIN was built with profile-guided optimization; `make bench` sets it).
 set -euo pipefail
@@ -26,8 +26,12 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-target/x86_64-unknown-linux-gnu/release/odoo-sizer}
 OUT=${OUT:-target/bench}
-RUNS=${RUNS:-100}
-ROUNDS=${ROUNDS:-3}
+# Many short rounds rather than a few long ones: this machine's speed drifts within minutes (one run saw
+# /bin/true at 1.02-1.39 ms and the Python baseline at 25.9-36.9 ms in its three rounds of 100), so the
+# commands compared must take turns often for their pooled medians to share the same mix of slow and fast
+# moments.
+RUNS=${RUNS:-30}
+ROUNDS=${ROUNDS:-10}
 PY=${PY:-/usr/bin/python3}
 ROOT=bench/cgroup-root
 CONF=bench/odoo.conf
