@@ -33,6 +33,26 @@ proptest! {
         prop_assert_eq!(Document::parse(&bytes).render(), bytes);
     }
 
+    /// Where each line starts and its indentation are derived, not recorded: the lines' bytes and
+    /// endings put together are the input, and each line's indentation is the number of characters
+    /// Python's `lstrip()` removes from it.
+    #[test]
+    fn lines_and_indentation_are_as_defined(bytes in prop_oneof![
+        ini_file(),
+        proptest::collection::vec(prop_oneof![Just(b' '), Just(b'\t'), Just(0xc2), Just(0xa0), Just(0xe3), Just(0x80), any::<u8>()], 0..300),
+    ]) {
+        let doc = Document::parse(&bytes);
+        let mut joined = Vec::new();
+        for line in doc.lines() {
+            let content = line.bytes();
+            joined.extend_from_slice(content);
+            joined.extend_from_slice(line.ending().as_bytes());
+            let (_, _, leading) = odoo_sizer::conf::pychar::strip(content, 0, content.len());
+            prop_assert_eq!(line.indent(), leading, "line {} of {}", line.number(), show(&bytes));
+        }
+        prop_assert_eq!(joined, bytes);
+    }
+
     /// Edits never panic on any input, and a refused edit leaves the document untouched. Whatever the
     /// outcome, the document is exactly the parse of its bytes (edits parse into the old document's
     /// record buffers, and parse the old bytes again when they refuse).

@@ -102,15 +102,13 @@ pub(crate) enum Kind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Line {
-    start: Idx,
-    /// End of the content, before the terminator.
+    /// End of the content, before the terminator. The line starts where the previous one ends (lines are
+    /// contiguous, each with its terminator): [`Document::line_start`].
     content_end: Idx,
     pub(crate) ending: LineEnding,
     /// The content after Python's `str.strip()`.
     text_start: Idx,
     text_end: Idx,
-    /// Leading whitespace in code points (what Python compares for continuation lines).
-    indent: Idx,
     pub(crate) kind: Kind,
     /// Logical section the line belongs to (a header belongs to its own section); `NO_SECTION` before any
     /// header.
@@ -119,10 +117,6 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    pub(crate) fn start(&self) -> usize {
-        self.start as usize
-    }
-
     /// End of the content, before the terminator.
     pub(crate) fn content_end(&self) -> usize {
         self.content_end as usize
@@ -140,11 +134,6 @@ impl Line {
 
     pub(crate) fn text_end(&self) -> usize {
         self.text_end as usize
-    }
-
-    /// Leading whitespace in code points (what Python compares for continuation lines).
-    pub(crate) fn indent(&self) -> usize {
-        self.indent as usize
     }
 
     /// Logical section the line belongs to (a header belongs to its own section); `None` before any header.
@@ -637,12 +626,10 @@ impl Parser {
         }
         let (text_start, text_end, indent) = pychar::strip(src, start, content_end);
         let mut line = Line {
-            start: idx_of(start),
             content_end: idx_of(content_end),
             ending,
             text_start: idx_of(text_start),
             text_end: idx_of(text_end),
-            indent: idx_of(indent),
             kind: Kind::Blank(None),
             section: self.cur_section.map_or(NO_SECTION, idx_of),
             utf8,
@@ -1143,6 +1130,31 @@ impl Document {
         self.python_error().is_none()
     }
 
+    /// Where line index `idx` starts: where the line before it ends (0 for the first). Not recorded, as it
+    /// is this one number away (4 bytes less in every line record).
+    pub(crate) fn line_start(&self, idx: usize) -> usize {
+        idx.checked_sub(1)
+            .and_then(|before| self.lines.get(before))
+            .map_or(0, Line::end)
+    }
+
+    /// The leading whitespace of line index `idx` in code points (what Python compares for continuation
+    /// lines). It is made of whole whitespace characters (see `pychar::strip`), so its code points are its
+    /// bytes that do not continue a UTF-8 sequence. Not recorded: only the parser needs it for every line.
+    pub(crate) fn line_indent(&self, idx: usize) -> usize {
+        let Some(line) = self.lines.get(idx) else {
+            return 0;
+        };
+        let indentation = self
+            .src
+            .get(self.line_start(idx)..line.text_start())
+            .unwrap_or_default();
+        indentation
+            .iter()
+            .filter(|&&b| !(0x80..0xc0).contains(&b))
+            .count()
+    }
+
     /// Number of lines (a final newline does not start another line; an empty file has none).
     pub fn line_count(&self) -> usize {
         self.lines.len()
@@ -1502,7 +1514,7 @@ impl<'a> LineRef<'a> {
     /// The line's bytes without its terminator.
     pub fn bytes(&self) -> &'a [u8] {
         self.raw()
-            .and_then(|l| self.doc.src.get(l.start()..l.content_end()))
+            .and_then(|l| self.doc.src.get(self.doc.line_start(self.idx)..l.content_end()))
             .unwrap_or_default()
     }
 
@@ -1525,7 +1537,7 @@ impl<'a> LineRef<'a> {
 
     /// Leading whitespace in code points.
     pub fn indent(&self) -> usize {
-        self.raw().map_or(0, |l| l.indent())
+        self.doc.line_indent(self.idx)
     }
 
     pub fn is_utf8(&self) -> bool {
@@ -1661,9 +1673,7 @@ impl<'a> EntryRef<'a> {
 
     /// Leading whitespace of the key line, in code points.
     pub fn indent(&self) -> usize {
-        self.raw()
-            .and_then(|e| self.doc.lines.get(e.line()))
-            .map_or(0, |l| l.indent())
+        self.raw().map_or(0, |e| self.doc.line_indent(e.line()))
     }
 
     /// False for an earlier duplicate that Python overwrites (and for lines before any header).
@@ -1753,7 +1763,8 @@ mod tests {
     /// The records stay small: their size is what parsing a large file costs in memory (BENCHMARKS.md).
     #[test]
     fn record_sizes() {
-        assert_eq!(std::mem::size_of::<Line>(), 36);
+        // Where a line starts and its indentation are derived (36 bytes before).
+        assert_eq!(std::mem::size_of::<Line>(), 28);
         // Offsets only: the rare owned texts are in `Document::owned`, continuation lines are found from the
         // line records (112 bytes before).
         assert_eq!(std::mem::size_of::<Entry>(), 44);

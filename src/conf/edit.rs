@@ -185,7 +185,7 @@ impl Plan {
             let next_replace = self.replace.range(pos..).next().map_or(count, |(k, _)| *k);
             let next = next_insert.min(next_replace).min(count);
             if next > pos {
-                let start = doc.lines.get(pos).map_or(0, |l| l.start());
+                let start = doc.line_start(pos);
                 let end = doc.lines.get(next - 1).map_or(start, |l| l.end());
                 out.extend_from_slice(doc.src.get(start..end).unwrap_or_default());
                 next_line += next - pos;
@@ -222,9 +222,11 @@ impl Plan {
                         c.after = next_line;
                     }
                 }
-                None => {
-                    out.extend_from_slice(doc.src.get(line.start()..line.content_end()).unwrap_or_default())
-                }
+                None => out.extend_from_slice(
+                    doc.src
+                        .get(doc.line_start(pos)..line.content_end())
+                        .unwrap_or_default(),
+                ),
             }
             out.extend_from_slice(line.ending.as_bytes());
             next_line += 1;
@@ -392,7 +394,7 @@ impl Document {
     fn line_content(&self, idx: usize) -> &[u8] {
         self.lines
             .get(idx)
-            .and_then(|l| self.src.get(l.start()..l.content_end()))
+            .and_then(|l| self.src.get(self.line_start(idx)..l.content_end()))
             .unwrap_or_default()
     }
 
@@ -569,9 +571,10 @@ impl Document {
         let (Some(line), Some(entry)) = (self.lines.get(idx), self.entries.get(e as usize)) else {
             return Vec::new();
         };
-        let at = |abs: usize| self.src.get(line.start()..abs).unwrap_or_default();
+        let start = self.line_start(idx);
+        let at = |abs: usize| self.src.get(start..abs).unwrap_or_default();
         let rest = |abs: usize| self.src.get(abs..line.content_end()).unwrap_or_default();
-        let mut out = Vec::with_capacity(line.content_end().saturating_sub(line.start()) + value.len());
+        let mut out = Vec::with_capacity(line.content_end().saturating_sub(start) + value.len());
         if entry.value_start() == entry.value_end() {
             // `key =` or `key = ` (trailing spaces are the separator): add a space in the file's style.
             out.extend_from_slice(at(entry.delim() + 1));
@@ -610,7 +613,9 @@ impl Document {
             return found;
         }
         for (idx, line) in self.lines.iter().enumerate() {
-            if line.section() != Some(sid) || line.kind != Kind::Comment || line.text_start() != line.start()
+            if line.section() != Some(sid)
+                || line.kind != Kind::Comment
+                || line.text_start() != self.line_start(idx)
             {
                 continue;
             }
@@ -633,10 +638,10 @@ impl Document {
     /// Uncommenting line `idx` puts a statement at column 0: every following indented line up to the next
     /// statement (blank and comment lines do not count) would become its continuation.
     fn uncomment_is_safe(&self, idx: usize) -> bool {
-        for line in self.lines.iter().skip(idx + 1) {
+        for (next, line) in self.lines.iter().enumerate().skip(idx + 1) {
             match line.kind {
                 Kind::Blank(_) | Kind::Comment => continue,
-                _ => return line.indent() == 0,
+                _ => return self.line_indent(next) == 0,
             }
         }
         true
@@ -654,21 +659,19 @@ impl Document {
         let pos = anchor + 1;
         // Indentation: the anchor entry's (so nothing after it changes meaning), deepened to the next
         // statement's when that one is indented further (it would otherwise continue the new value).
-        let mut indent: &[u8] = match style_line.and_then(|e| self.lines.get(e.line())) {
-            Some(l) => self.src.get(l.start()..l.text_start()).unwrap_or_default(),
-            None => b"",
+        let indentation = |idx: usize| {
+            let text_start = self.lines.get(idx).map_or(0, |l| l.text_start());
+            self.src.get(self.line_start(idx)..text_start).unwrap_or_default()
         };
-        let indent_chars = style_line
-            .and_then(|e| self.lines.get(e.line()))
-            .map_or(0, |l| l.indent());
-        if let Some(next) = self
-            .lines
-            .iter()
-            .skip(pos)
-            .find(|l| !matches!(l.kind, Kind::Blank(_) | Kind::Comment))
-        {
-            if next.indent() > indent_chars {
-                indent = self.src.get(next.start()..next.text_start()).unwrap_or_default();
+        let mut indent: &[u8] = style_line.map_or(b"", |e| indentation(e.line()));
+        let indent_chars = style_line.map_or(0, |e| self.line_indent(e.line()));
+        if let Some(next) = (pos..self.lines.len()).find(|&i| {
+            self.lines
+                .get(i)
+                .is_some_and(|l| !matches!(l.kind, Kind::Blank(_) | Kind::Comment))
+        }) {
+            if self.line_indent(next) > indent_chars {
+                indent = indentation(next);
             }
         }
         let (before, delim, after): (&[u8], &[u8], &[u8]) = match style_line {
@@ -799,11 +802,8 @@ impl Document {
         let new_value = comment.value.to_string();
         let section = section.to_string();
         let mut plan = Plan::default();
-        let mut comment_line = self
-            .src
-            .get(l.start()..l.text_start())
-            .unwrap_or_default()
-            .to_vec();
+        let start = self.line_start(idx);
+        let mut comment_line = self.src.get(start..l.text_start()).unwrap_or_default().to_vec();
         comment_line.extend_from_slice(
             self.src
                 .get(comment.comment_start..l.content_end())
@@ -821,7 +821,7 @@ impl Document {
         });
         let entry_line = self
             .src
-            .get(l.start()..comment.value_end)
+            .get(start..comment.value_end)
             .unwrap_or_default()
             .to_vec();
         plan.replace.insert(idx, (entry_line, 0));

@@ -69,8 +69,9 @@ impl Document {
         let Some(line) = self.lines.get(idx) else {
             return Cow::Borrowed(&[]);
         };
-        let content = self.src.get(line.start()..line.content_end()).unwrap_or_default();
-        let rel = |abs: usize| abs.saturating_sub(line.start());
+        let start = self.line_start(idx);
+        let content = self.src.get(start..line.content_end()).unwrap_or_default();
+        let rel = |abs: usize| abs.saturating_sub(start);
         let secret_entry = |e: Idx| self.entry_by_id(e as usize).is_some_and(|e| e.is_secret());
         match line.kind {
             Kind::Entry(e) if secret_entry(e) => match self.entries.get(e as usize) {
