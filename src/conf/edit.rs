@@ -1,11 +1,12 @@
 //! Edits on a [`Document`] with `apply`'s placement rules, each returning what changed where.
 //!
-//! Owns: [`Document::set`], [`Document::set_many`], [`Document::move_inline_comment`], [`Change`] and
-//! [`EditError`]. Must not: touch any line it does not need to, or write anything Python would read
-//! differently from what was asked. Every edit is planned as line replacements and insertions on the
-//! original bytes, re-parsed, and verified (the new document loads, the edited keys read the requested
-//! values and every other section, key and value is unchanged) before it replaces the document; when the
-//! check fails the document is left untouched and an error is returned.
+//! Owns: [`Document::set`], [`Document::set_many`] (and [`Document::set_many_taking_original`]),
+//! [`Document::move_inline_comment`], [`Change`] and [`EditError`]. Must not: touch any line it does not
+//! need to, or write anything Python would read differently from what was asked. Every edit is planned as
+//! line replacements and insertions on the original bytes, re-parsed (into the old document's record
+//! buffers), and verified (the new document loads, the edited keys read the requested values and every
+//! other section, key and value is unchanged) before it replaces the document; when the check fails the
+//! document is the one it was (its bytes are parsed again) and an error is returned.
 //!
 //! Placement of `set(section, key, value)`:
 //! 1. an active `key` in `section` is updated in place: key spelling, case, delimiter and spacing kept;
@@ -417,9 +418,9 @@ impl Document {
         Ok(self.set_many_taking_original(section, settings)?.0)
     }
 
-    /// [`Document::set_many`] that also returns the bytes the document had before the edit (taken over,
-    /// not copied), or `None` when every key already had its value: for a caller that needs them too
-    /// (`apply`'s diff).
+    /// [`Document::set_many`] that also returns the bytes the document had before the edit, taken over
+    /// rather than copied (`None` when every key already had its value, and nothing changed): for a caller
+    /// that needs them too (`apply`'s diff).
     pub fn set_many_taking_original<I, K, V>(
         &mut self,
         section: &str,
