@@ -491,10 +491,27 @@ struct Records {
     entries: Vec<Entry>,
 }
 
+impl Records {
+    /// Empties every buffer and makes room for the records of a file of `len` bytes without regrowing
+    /// (~30 bytes per line, ~64 per key in a typical file).
+    fn make_room(&mut self, len: usize) {
+        room_for(&mut self.lines, len / 24 + 1);
+        self.sections.clear();
+        self.section_index.clear();
+        self.slots.clear();
+        let keys = len / 64 + 1;
+        if self.slots.capacity() < keys - keys / 8 {
+            self.slots.reserve(keys);
+        }
+        room_for(&mut self.slot_list, keys);
+        room_for(&mut self.entries, keys);
+    }
+}
+
 /// Empties `records` and makes room for about `n` of them: exactly `n` in a new buffer; a reused buffer
 /// is kept as it is when it holds at least 7/8 of `n` (`n` is a rough guess from the file's length, and
 /// growing a large buffer for a few more records would move it, or double it).
-fn make_room<T>(records: &mut Vec<T>, n: usize) {
+fn room_for<T>(records: &mut Vec<T>, n: usize) {
     records.clear();
     if records.capacity() < n - n / 8 {
         records.reserve_exact(n);
@@ -889,39 +906,10 @@ impl Document {
     fn parse_within(bytes: Vec<u8>, limit: usize, records: Records) -> Document {
         let len = bytes.len();
         let too_large = len > limit.min(MAX_DOCUMENT_BYTES);
-        // Room for the lines of a typical file (~30 bytes per line) without regrowing.
-        let room = if too_large { 0 } else { len };
-        let Records {
-            mut lines,
-            mut sections,
-            mut section_index,
-            mut slots,
-            mut slot_list,
-            mut entries,
-        } = records;
-        make_room(&mut lines, room / 24 + 1);
-        sections.clear();
-        section_index.clear();
-        slots.clear();
-        let keys = room / 64 + 1;
-        if slots.capacity() < keys - keys / 8 {
-            slots.reserve(keys);
-        }
-        make_room(&mut slot_list, keys);
-        make_room(&mut entries, keys);
+        let mut records = records;
+        records.make_room(if too_large { 0 } else { len });
         let mut parser = Parser {
-            doc: Document {
-                src: Source::new(bytes),
-                lines,
-                sections,
-                section_index,
-                slots,
-                slot_list,
-                entries,
-                owned: Vec::new(),
-                issues: Vec::new(),
-                decode_error: None,
-            },
+            doc: Document::assemble(Source::new(bytes), records),
             cur_section: None,
             cur_entry: None,
             pending_blank: 0,
@@ -981,20 +969,55 @@ impl Document {
         bytes: Vec<u8>,
         check: impl FnOnce(&Snapshot<'_>, &Document) -> Result<(), E>,
     ) -> Result<Vec<u8>, E> {
-        // Allocates nothing: empty vectors and maps do not allocate.
-        let placeholder = Document {
-            src: Source::Text(String::new()),
-            lines: Vec::new(),
-            sections: Vec::new(),
-            section_index: Slots::default(),
-            slots: Slots::default(),
-            slot_list: Vec::new(),
-            entries: Vec::new(),
+        // The placeholder allocates nothing: empty vectors and maps do not allocate.
+        let placeholder = Document::assemble(Source::Text(String::new()), Records::default());
+        let (src, owned, records) = std::mem::replace(self, placeholder).into_parts();
+        let texts = Texts {
+            src: &src,
+            owned: &owned,
+        };
+        let snapshot = Snapshot::new(texts, &records.sections, &records.slot_list, &records.entries);
+        let new = Document::parse_within(bytes, MAX_DOCUMENT_BYTES, records);
+        let verdict = check(&snapshot, &new);
+        drop(snapshot);
+        match verdict {
+            Ok(()) => {
+                *self = new;
+                Ok(src.into_bytes())
+            }
+            Err(e) => {
+                *self = Document::parse_within(src.into_bytes(), MAX_DOCUMENT_BYTES, new.into_parts().2);
+                Err(e)
+            }
+        }
+    }
+
+    /// A document of `src` with the records of `records`, and no owned texts, issues or decoding error yet.
+    fn assemble(src: Source, records: Records) -> Document {
+        let Records {
+            lines,
+            sections,
+            section_index,
+            slots,
+            slot_list,
+            entries,
+        } = records;
+        Document {
+            src,
+            lines,
+            sections,
+            section_index,
+            slots,
+            slot_list,
+            entries,
             owned: Vec::new(),
             issues: Vec::new(),
             decode_error: None,
-        };
-        let old = std::mem::replace(self, placeholder);
+        }
+    }
+
+    /// The bytes, the owned texts and the record buffers (for another parse).
+    fn into_parts(self) -> (Source, Vec<String>, Records) {
         let Document {
             src,
             owned,
@@ -1005,16 +1028,7 @@ impl Document {
             slot_list,
             entries,
             ..
-        } = old;
-        let snapshot = Snapshot::new(
-            Texts {
-                src: &src,
-                owned: &owned,
-            },
-            &sections,
-            &slot_list,
-            &entries,
-        );
+        } = self;
         let records = Records {
             lines,
             sections,
@@ -1023,31 +1037,7 @@ impl Document {
             slot_list,
             entries,
         };
-        let new = Document::parse_within(bytes, MAX_DOCUMENT_BYTES, records);
-        let verdict = check(&snapshot, &new);
-        drop(snapshot);
-        match verdict {
-            Ok(()) => {
-                *self = new;
-                Ok(src.into_bytes())
-            }
-            Err(e) => {
-                *self = Document::parse_within(src.into_bytes(), MAX_DOCUMENT_BYTES, new.into_records());
-                Err(e)
-            }
-        }
-    }
-
-    /// The record buffers, for another parse.
-    fn into_records(self) -> Records {
-        Records {
-            lines: self.lines,
-            sections: self.sections,
-            section_index: self.section_index,
-            slots: self.slots,
-            slot_list: self.slot_list,
-            entries: self.entries,
-        }
+        (src, owned, records)
     }
 
     /// The document's bytes: the parsed input, byte for byte, or the result of the edits made since.
