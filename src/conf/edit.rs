@@ -989,9 +989,20 @@ mod tests {
     /// `verify` of `after` against `before` with the edit `expected` in [options], as edits run it: the
     /// document `before` is replaced only when the check accepts `after`, and is left as it was otherwise.
     fn verified(before: &str, after: &str, expected: &[(&str, &str)]) -> Result<(), String> {
+        verified_in("options", false, before, after, expected)
+    }
+
+    /// [`verified`] of an edit of `section`, which creates it when `created`.
+    fn verified_in(
+        section: &str,
+        created: bool,
+        before: &str,
+        after: &str,
+        expected: &[(&str, &str)],
+    ) -> Result<(), String> {
         let mut doc = Document::parse(before.as_bytes());
         let result = doc.replace_checked(after.as_bytes().to_vec(), |b, a| {
-            verify(b, a, "options", expected, false)
+            verify(b, a, section, expected, created)
         });
         let now = if result.is_ok() { after } else { before };
         assert_eq!(doc.as_str(), Some(now), "the document after the check");
@@ -1075,6 +1086,35 @@ mod tests {
             &edit,
         );
         assert!(sections.is_err_and(|e| e.contains("list of sections")));
+    }
+
+    /// A section the edit creates, and a `[DEFAULT]` the file did not have, are checked against no keys.
+    #[test]
+    fn verification_checks_sections_the_file_did_not_have() {
+        let before = "[x]\na = 1\n";
+        let edit = [("workers", "4")];
+        let created = |after: &str| verified_in("options", true, before, after, &edit);
+        assert_eq!(created("[x]\na = 1\n\n[options]\nworkers = 4\n"), Ok(()));
+        let wrong = created("[x]\na = 1\n\n[options]\nworkers = 5\n");
+        assert!(wrong.is_err_and(|e| e.contains("[options] for: `workers`")));
+        let extra = created("[x]\na = 1\n\n[options]\nworkers = 4\nbogus = 1\n");
+        assert!(extra.is_err_and(|e| e.contains("[options] for: `bogus`")));
+        // `[DEFAULT]` keys appearing in an edit of another section.
+        let default = verified(
+            "[options]\nworkers = 2\n",
+            "[DEFAULT]\nx = 1\n[options]\nworkers = 4\n",
+            &edit,
+        );
+        assert!(default.is_err_and(|e| e.contains("change values in [DEFAULT]")));
+        // An edit of `[DEFAULT]` that creates it.
+        let new_default =
+            |after: &str| verified_in(DEFAULT_SECTION, true, "[options]\nworkers = 2\n", after, &edit);
+        assert_eq!(
+            new_default("[options]\nworkers = 2\n\n[DEFAULT]\nworkers = 4\n"),
+            Ok(())
+        );
+        let wrong_default = new_default("[options]\nworkers = 2\n\n[DEFAULT]\nworkers = 5\n");
+        assert!(wrong_default.is_err_and(|e| e.contains("[DEFAULT] for: `workers`")));
     }
 
     /// `canonical_parts` without its early rejection of lines that cannot begin with one of the keys.
