@@ -197,7 +197,7 @@ cat <<EOF
 
 \`odoo-sizer inspect\` over $N running stand-in Odoo containers (each: engine inspect answer, config read
 through \`GET /containers/{id}/archive\`, process list through \`GET /containers/{id}/top\`, plan, findings),
-against the docker-CLI loop users write today. (`--filter label=…` is `--all` narrowed to the benchmark's own
+against the docker-CLI loop users write today. (\`--filter label=…\` is \`--all\` narrowed to the benchmark's own
 containers: the engine is shared.) $RUNS runs after $WARMUP warm-up runs, $(command -v hyperfine >/dev/null 2>&1 && echo "hyperfine $(hyperfine --version | cut -d' ' -f2)" || echo "a shell loop").
 
 Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo),
